@@ -11,7 +11,8 @@
  *   vm:       cache_chain_sem [sleep]            (vm/slab.c: list of caches)
  *             -> pagecache_lock                 (vm/filemap.c)
  *             -> pagemap_lru_lock               (vm/swap.c)
- *             -> per-slot slab array lock       (vm/slab.c: cpucache)
+ *             -> per-slot slab array lock       (vm/slab_cpucache.c: drainers;
+ *                                                the owner thread takes none)
  *             -> cachep->spinlock               (vm/slab.c)
  *             -> per-slot pageset lock          (vm/page_alloc.c: hot/cold lists)
  *             -> zone->lock                     (vm/page_alloc.c: free_area)

@@ -112,18 +112,43 @@ static inline void *slab_obj(const kmem_cache_t *cachep, const slab_t *slabp,
 	return (char *)slabp->s_mem + i * cachep->objsize + cachep->obj_offset;
 }
 
+/*
+ * Offsets inside a slab are below 2^17 (order 5) and strides at most
+ * 2^17, so with a 2^44 reciprocal (off * recip) >> 44 is exactly
+ * off / objsize (2.6's reciprocal_divide, with room to spare).
+ */
+#define RECIP_SHIFT	44
+_Static_assert(((1UL << (5 + PAGE_SHIFT)) * (unsigned long)KMALLOC_MAX_SIZE) <
+	       (1UL << RECIP_SHIFT), "reciprocal division is exact");
+
+static inline unsigned long slab_div(const kmem_cache_t *cachep, unsigned long off)
+{
+	return (off * cachep->objsize_recip) >> RECIP_SHIFT;
+}
+
+static void kmem_cache_set_recip(kmem_cache_t *cachep)
+{
+	cachep->objsize_recip = ((1UL << RECIP_SHIFT) + cachep->objsize - 1) /
+				cachep->objsize;
+}
+
 static inline unsigned int slab_objnr(const kmem_cache_t *cachep,
 				      const slab_t *slabp, const void *objp)
 {
 	size_t off = (size_t)((const char *)objp - (const char *)slabp->s_mem) -
 		     cachep->obj_offset;
 
-	return (unsigned int)(off / cachep->objsize);
+	return (unsigned int)slab_div(cachep, off);
 }
 
 /*
  * objp must be the start of an object of a slab of cachep (or of any
- * cache, cachep NULL).  Returns its cache; BUG() otherwise.
+ * cache, cachep NULL).  Returns its cache; BUG() otherwise.  That it lies
+ * on a slab page of the right cache is checked always (one cache line of
+ * mem_map); that it is the start of an object needs the slab descriptor
+ * too, and is checked for debugging caches (SLAB_DEBUG_FREE, red zone,
+ * poison) only, as 2.4 does under DEBUG - it would double the cost of
+ * kmem_cache_free().
  */
 static kmem_cache_t *kmem_check_obj(kmem_cache_t *cachep, const void *objp)
 {
@@ -149,11 +174,13 @@ static kmem_cache_t *kmem_check_obj(kmem_cache_t *cachep, const void *objp)
 		       cachep->name, objp, owner->name);
 		BUG();
 	}
+	if (!(owner->flags & (SLAB_DEBUG_FREE | SLAB_DEBUG_CHECKS)))
+		return owner;
 	slabp = GET_PAGE_SLAB(page);
 	off = (const char *)objp - (const char *)slabp->s_mem -
 	      (ptrdiff_t)owner->obj_offset;
 	if (off < 0 || (size_t)off >= owner->num * owner->objsize ||
-	    (size_t)off % owner->objsize)
+	    slab_div(owner, (unsigned long)off) * owner->objsize != (size_t)off)
 		slab_bug(owner, objp, "not the start of an object");
 	return owner;
 }
@@ -331,12 +358,14 @@ static void kmem_cache_obj_layout(kmem_cache_t *cachep, size_t size)
 		cachep->objsize = SLAB_ALIGN(cachep->obj_offset + cachep->obj_size +
 					     BYTES_PER_WORD, align);
 		if (cachep->objsize <= KMALLOC_MAX_SIZE)
-			return;
+			goto out;
 		cachep->flags &= ~SLAB_RED_ZONE;	/* too big to guard */
 	}
 	cachep->obj_offset = 0;
 	cachep->objsize = SLAB_ALIGN(cachep->obj_size, align);
 	cachep->obj_size = cachep->objsize;
+out:
+	kmem_cache_set_recip(cachep);
 }
 
 /*
@@ -785,7 +814,9 @@ void *kmem_cache_alloc(kmem_cache_t *cachep, unsigned int flags)
 	void *objp;
 
 	VM_BUG_ON(!cachep);
-	objp = cpucache_alloc(cachep, flags);
+	objp = cpucache_alloc_fast(cachep);
+	if (unlikely(!objp))
+		objp = cpucache_alloc(cachep, flags);
 	if (objp && (cachep->flags & (SLAB_RED_ZONE | SLAB_POISON)))
 		kmem_debug_alloc(cachep, objp);
 	return objp;
@@ -799,6 +830,8 @@ void kmem_cache_free(kmem_cache_t *cachep, void *objp)
 	kmem_check_obj(cachep, objp);
 	if (cachep->flags & SLAB_DEBUG_CHECKS)
 		kmem_debug_free(cachep, objp);
+	if (likely(cpucache_free_fast(cachep, objp)))
+		return;
 	cpucache_free(cachep, objp);
 }
 

@@ -11,9 +11,11 @@
  * head of the slab (small objects) or off-slab in a kmalloc cache.
  *
  * Each thread slot (vm/smp.h) has an array of recently freed objects per
- * cache (the book's per-CPU cpucache_t), so alloc and free are a push and a
- * pop under an uncontended per-slot lock; the cache's own lock is taken
- * only to move a batch between the array and the slabs.
+ * cache (the book's per-CPU cpucache_t).  The thread that owns the slot
+ * pops and pushes with no lock and no atomic read-modify-write; a thread
+ * that drains another's array (shrink, reap) fences the owner out with
+ * membarrier(2), as the kernel would with an IPI.  The cache's own lock
+ * is taken only to move a batch between the array and the slabs.
  *
  * Constructors run when an object is first laid out in a new slab, never on
  * reuse: a freed object must be returned in its constructed state.

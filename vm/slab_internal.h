@@ -94,8 +94,11 @@ typedef struct cpucache_s {
  * One cache line each, so threads on different slots share no line.
  */
 struct kmem_cpu_slot {
-	spinlock_t lock;		/* cc and everything in it */
-	cpucache_t *cc;			/* NULL until first use */
+	struct owner_gate gate;		/* the owner's lock-free access (smp.h) */
+	spinlock_t lock;		/* serializes drainers, and the owner
+					 * while a drainer is at work */
+	cpucache_t *cc;			/* NULL until first use; written by the
+					 * owner under lock, or by a drainer */
 } __cacheline_aligned;
 
 struct kmem_cache_s {
@@ -106,6 +109,8 @@ struct kmem_cache_s {
 	struct list_head slabs_partial;
 	struct list_head slabs_free;
 	size_t objsize;			/* slot stride: constant */
+	unsigned long objsize_recip;	/* ceil(2^44 / objsize), so the free
+					 * path divides by multiplying */
 	size_t obj_size;		/* bytes the caller may use: constant */
 	size_t obj_offset;		/* object within its slot: constant */
 	unsigned long flags;		/* SLAB_* and CFLGS_*: constant */
@@ -164,6 +169,54 @@ int kmem_cache_grow(kmem_cache_t *cachep, unsigned int flags);
  * start of a slot (BUG otherwise).
  */
 kmem_cache_t *kmem_obj_cache(const void *objp);
+
+/* ---- the owner's fast paths (vm/slab_cpucache.c has the rest) ------- */
+
+/*
+ * Pop from the calling thread's own array: no lock, no atomic RMW.  NULL
+ * when there is no array, it is empty, or a drainer is at work; the
+ * caller then takes cpucache_alloc().
+ */
+static inline void *cpucache_alloc_fast(kmem_cache_t *cachep)
+{
+	struct kmem_cpu_slot *slot;
+	void *objp = NULL;
+	cpucache_t *cc;
+	int cpu = smp_exclusive_cpu();
+
+	if (unlikely(cpu < 0))
+		return NULL;
+	slot = &cachep->cpudata[cpu];
+	if (unlikely(!owner_begin(&slot->gate)))
+		return NULL;
+	cc = slot->cc;
+	if (likely(cc && cc->avail))
+		objp = cc->entry[--cc->avail];
+	owner_end(&slot->gate);
+	return objp;
+}
+
+/* Push onto the caller's own array if it has room; 0 if not done. */
+static inline int cpucache_free_fast(kmem_cache_t *cachep, void *objp)
+{
+	struct kmem_cpu_slot *slot;
+	cpucache_t *cc;
+	int done = 0;
+	int cpu = smp_exclusive_cpu();
+
+	if (unlikely(cpu < 0))
+		return 0;
+	slot = &cachep->cpudata[cpu];
+	if (unlikely(!owner_begin(&slot->gate)))
+		return 0;
+	cc = slot->cc;
+	if (likely(cc && cc->avail < cc->limit)) {
+		cc->entry[cc->avail++] = objp;
+		done = 1;
+	}
+	owner_end(&slot->gate);
+	return done;
+}
 
 /* ---- vm/slab_cpucache.c ----------------------------------------------- */
 

@@ -10,14 +10,19 @@
  * cpu_dead callbacks run with no slot lock held.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "vm/smp.h"
 #include "vm/compiler.h"
 
 #define MAX_CPU_DEAD	8
 
-__thread struct task_struct current_task = { .flags = 0, .cpu = -1, .fail_seed = 0 };
+__thread struct task_struct current_task = { .flags = 0, .cpu = -1 };
+int smp_asym_fence;
 
 static pthread_mutex_t cpu_slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static int slot_users[NR_CPUS];		/* threads on each slot */
@@ -33,6 +38,37 @@ static void make_exit_key(void)
 {
 	if (pthread_key_create(&exit_key, thread_exit))
 		BUG();
+#if !defined(__SANITIZE_THREAD__)
+	/* Before any owner relies on it: owners fence only if this failed. */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		__atomic_store_n(&smp_asym_fence, 1, __ATOMIC_SEQ_CST);
+#endif
+}
+
+/* Make every running thread of the process execute a full barrier. */
+static void smp_ipi_barrier(void)
+{
+	if (__atomic_load_n(&smp_asym_fence, __ATOMIC_RELAXED) &&
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		BUG();	/* registered, so it cannot fail */
+}
+
+void drainer_begin(struct owner_gate *g)
+{
+	int spins = 0;
+
+	__atomic_store_n(&g->drain_pending, 1, __ATOMIC_SEQ_CST);
+	smp_ipi_barrier();
+	/* The owner either saw drain_pending or is visibly busy: wait it out. */
+	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE)) {
+		if (++spins > 100)
+			sched_yield();
+	}
+}
+
+void drainer_end(struct owner_gate *g)
+{
+	__atomic_store_n(&g->drain_pending, 0, __ATOMIC_RELEASE);
 }
 
 /* Caller holds cpu_slot_lock. */
@@ -56,7 +92,7 @@ int __smp_claim_cpu(void)
 	pthread_once(&exit_key_once, make_exit_key);
 	pthread_mutex_lock(&cpu_slot_lock);
 	cpu = __pick_slot();
-	slot_users[cpu]++;
+	current_task.cpu_exclusive = slot_users[cpu]++ == 0;
 	pthread_mutex_unlock(&cpu_slot_lock);
 	current_task.cpu = cpu;
 	/* A non-NULL value makes the destructor run at thread exit. */
@@ -93,6 +129,7 @@ void smp_release_cpu(void)
 	 */
 	release_slot(cpu);
 	current_task.cpu = -1;
+	current_task.cpu_exclusive = 0;
 	pthread_setspecific(exit_key, NULL);
 }
 

@@ -13,6 +13,15 @@
  * that drain_all_pages() and kmem_cache_shrink() can empty other threads'
  * caches, where the kernel would send an IPI).
  *
+ * A thread that claimed a slot nobody else held owns it exclusively
+ * (cpu_exclusive).  Only such an owner may use a slot's lock-free fast
+ * paths (the slab's object arrays): it touches them between owner_begin()
+ * and owner_end() with no atomic read-modify-write, and a thread that must
+ * reach into another slot (a drain) fences it out with drainer_begin(),
+ * which uses membarrier(2) as the kernel would send an IPI - the
+ * asymmetric Dekker pattern.  Where membarrier is missing (or under
+ * ThreadSanitizer, which cannot see it) both sides use full fences.
+ *
  * current is the calling thread's task_struct: it carries PF_MEMALLOC
  * (the thread is reclaiming and may dip below the watermarks) and friends.
  */
@@ -29,7 +38,7 @@
 struct task_struct {
 	unsigned int flags;
 	int cpu;		/* claimed slot, -1 before the first claim */
-	unsigned int fail_seed;	/* per-thread state for fault injection */
+	int cpu_exclusive;	/* no other thread shares the slot */
 };
 
 extern __thread struct task_struct current_task;
@@ -46,6 +55,54 @@ static inline int smp_processor_id(void)
 		return cpu;
 	return __smp_claim_cpu();
 }
+
+/* The calling thread's slot if it owns it alone, else -1. */
+static inline int smp_exclusive_cpu(void)
+{
+	int cpu = smp_processor_id();
+
+	return current_task.cpu_exclusive ? cpu : -1;
+}
+
+/*
+ * The owner/drainer handshake over one slot's private data.  The owner
+ * brackets each use with owner_begin()/owner_end(); owner_begin() returns
+ * 0 when a drainer is at work, and the owner must then take the path that
+ * locks.  A drainer calls drainer_begin() (caller serializes drainers of
+ * the slot, e.g. with a per-slot lock) and, once it returns, may touch the
+ * owner's data until drainer_end().
+ */
+struct owner_gate {
+	int busy;		/* the owner is inside owner_begin/end */
+	int drain_pending;	/* a drainer wants the data */
+};
+
+extern int smp_asym_fence;	/* membarrier works: owners need no fence */
+
+static inline int owner_begin(struct owner_gate *g)
+{
+#if defined(__SANITIZE_THREAD__)
+	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
+#else
+	__atomic_store_n(&g->busy, 1, __ATOMIC_RELAXED);
+	if (__builtin_expect(smp_asym_fence, 1))
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+	if (__builtin_expect(!__atomic_load_n(&g->drain_pending, __ATOMIC_SEQ_CST), 1))
+		return 1;
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static inline void owner_end(struct owner_gate *g)
+{
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+}
+
+void drainer_begin(struct owner_gate *g);
+void drainer_end(struct owner_gate *g);
 
 /*
  * Called with the slot number when the last thread using it exits (or from

@@ -584,9 +584,10 @@ static void wrong_cache(void *arg)
 	kmem_cache_free(b, kmem_cache_alloc(a, GFP_KERNEL));
 }
 
+/* Checked for debugging caches: the plain free path skips the descriptor. */
 static void misaligned(void *arg)
 {
-	kmem_cache_t *c = debug_cache(0);
+	kmem_cache_t *c = debug_cache(SLAB_DEBUG_FREE);
 	char *p = kmem_cache_alloc(c, GFP_KERNEL);
 
 	(void)arg;

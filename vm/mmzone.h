@@ -50,9 +50,15 @@ struct per_cpu_pages {
 	struct list_head list;
 };
 
-/* pcp[0] is hot (recently freed, likely in cache), pcp[1] cold. */
+/*
+ * pcp[0] is hot (recently freed, likely in cache), pcp[1] cold.  The
+ * slot's sole owner uses the lists through gate, lock-free; sharers of the
+ * slot and drainers take lock (see vm/smp.h, owner_begin/drainer_begin).
+ * count is stored atomically so statistics can read it without either.
+ */
 struct per_cpu_pageset {
-	spinlock_t lock;	/* the owner's fast path and remote drains */
+	struct owner_gate gate;
+	spinlock_t lock;
 	struct per_cpu_pages pcp[2];
 } __cacheline_aligned;
 

@@ -7,9 +7,11 @@
  * touch the page soon (__GFP_COLD, e.g. a page about to be filled by I/O)
  * takes from the cold list and leaves the hot pages for others.
  *
- * Locking: zone->pageset[cpu].lock, then zone->lock for a batch.  The
- * owner thread is almost always the only taker of its slot's lock;
- * drain_all_pages() takes every slot's in turn.
+ * Locking: the thread that owns a slot alone uses its lists lock-free
+ * between owner_begin() and owner_end() (vm/smp.h); threads sharing a slot
+ * take zone->pageset[cpu].lock, and so does drain_all_pages(), which then
+ * fences the owner out with drainer_begin().  A batch move takes
+ * zone->lock inside either.
  */
 #include "vm/pageset.h"
 #include "vm/vmstat.h"
@@ -35,6 +37,7 @@ void pageset_init(zone_t *zone)
 		struct per_cpu_pageset *ps = zone->pageset + cpu;
 
 		spin_lock_init(&ps->lock);
+		ps->gate = (struct owner_gate){ 0, 0 };
 		ps->pcp[0] = (struct per_cpu_pages){
 			.count = 0, .low = 2 * batch, .high = 6 * batch, .batch = batch,
 		};
@@ -54,28 +57,74 @@ void pageset_destroy(zone_t *zone)
 		spin_lock_destroy(&zone->pageset[cpu].lock);
 }
 
+static inline void pcp_set_count(struct per_cpu_pages *pcp, int count)
+{
+	__atomic_store_n(&pcp->count, count, __ATOMIC_RELAXED);
+}
+
+/* Pop from a list, refilling a batch first if it ran low.  Caller owns it. */
+static struct page *__pcp_pop(zone_t *zone, struct per_cpu_pages *pcp)
+{
+	struct page *page;
+
+	if (pcp->count <= pcp->low) {
+		int got = rmqueue_bulk(zone, 0, pcp->batch, &pcp->list);
+
+		pcp_set_count(pcp, pcp->count + got);
+		if (got)
+			count_vm_event(PCP_REFILL);
+	}
+	if (!pcp->count)
+		return NULL;
+	page = list_entry(pcp->list.next, struct page, list);
+	list_del(&page->list);
+	pcp_set_count(pcp, pcp->count - 1);
+	return page;
+}
+
+/* Push onto a list, giving a batch back first if it is full.  Caller owns it. */
+static void __pcp_push(zone_t *zone, struct per_cpu_pages *pcp, struct page *page)
+{
+	if (pcp->count >= pcp->high) {
+		int n = pcp->batch < pcp->count ? pcp->batch : pcp->count;
+
+		free_pages_bulk(zone, n, &pcp->list, 0);
+		pcp_set_count(pcp, pcp->count - n);
+		count_vm_event(PCP_DRAIN);
+	}
+	list_add(&page->list, &pcp->list);
+	pcp_set_count(pcp, pcp->count + 1);
+}
+
+/* The calling thread's pageset, entered lock-free if it owns the slot. */
+static struct per_cpu_pageset *pageset_enter(zone_t *zone, int *locked)
+{
+	struct per_cpu_pageset *ps = zone->pageset + smp_processor_id();
+
+	*locked = !(current_task.cpu_exclusive && owner_begin(&ps->gate));
+	if (*locked)
+		spin_lock(&ps->lock);
+	return ps;
+}
+
+static void pageset_leave(struct per_cpu_pageset *ps, int locked)
+{
+	if (locked)
+		spin_unlock(&ps->lock);
+	else
+		owner_end(&ps->gate);
+}
+
 struct page *buffered_rmqueue(zone_t *zone, unsigned int order, int cold)
 {
 	struct page *page = NULL;
 
 	if (order == 0) {
-		struct per_cpu_pageset *ps = zone->pageset + smp_processor_id();
-		struct per_cpu_pages *pcp = ps->pcp + !!cold;
+		int locked;
+		struct per_cpu_pageset *ps = pageset_enter(zone, &locked);
 
-		spin_lock(&ps->lock);
-		if (pcp->count <= pcp->low) {
-			int got = rmqueue_bulk(zone, 0, pcp->batch, &pcp->list);
-
-			pcp->count += got;
-			if (got)
-				count_vm_event(PCP_REFILL);
-		}
-		if (pcp->count) {
-			page = list_entry(pcp->list.next, struct page, list);
-			list_del(&page->list);
-			pcp->count--;
-		}
-		spin_unlock(&ps->lock);
+		page = __pcp_pop(zone, ps->pcp + !!cold);
+		pageset_leave(ps, locked);
 		if (page)
 			count_vm_event(PCP_ALLOC_HIT);
 	}
@@ -92,22 +141,14 @@ struct page *buffered_rmqueue(zone_t *zone, unsigned int order, int cold)
 void free_hot_cold_page(struct page *page, int cold)
 {
 	zone_t *zone = page_zone(page);
-	struct per_cpu_pageset *ps = zone->pageset + smp_processor_id();
-	struct per_cpu_pages *pcp = ps->pcp + !!cold;
+	struct per_cpu_pageset *ps;
+	int locked;
 
 	count_vm_event(PGFREE);
 	free_pages_check(page, 0);
-	spin_lock(&ps->lock);
-	if (pcp->count >= pcp->high) {
-		free_pages_bulk(zone, pcp->batch, &pcp->list, 0);
-		pcp->count -= pcp->batch;
-		if (pcp->count < 0)
-			pcp->count = 0;
-		count_vm_event(PCP_DRAIN);
-	}
-	list_add(&page->list, &pcp->list);
-	pcp->count++;
-	spin_unlock(&ps->lock);
+	ps = pageset_enter(zone, &locked);
+	__pcp_push(zone, ps->pcp + !!cold, page);
+	pageset_leave(ps, locked);
 }
 
 void drain_cpu_pages(int cpu)
@@ -118,13 +159,18 @@ void drain_cpu_pages(int cpu)
 		struct per_cpu_pageset *ps = zone->pageset + cpu;
 		int i;
 
+		if (!__atomic_load_n(&ps->pcp[0].count, __ATOMIC_RELAXED) &&
+		    !__atomic_load_n(&ps->pcp[1].count, __ATOMIC_RELAXED))
+			continue;	/* a drain of nothing needs no fence */
 		spin_lock(&ps->lock);
+		drainer_begin(&ps->gate);
 		for (i = 0; i < 2; i++) {
 			struct per_cpu_pages *pcp = ps->pcp + i;
 
 			free_pages_bulk(zone, pcp->count, &pcp->list, 0);
-			pcp->count = 0;
+			pcp_set_count(pcp, 0);
 		}
+		drainer_end(&ps->gate);
 		spin_unlock(&ps->lock);
 	}
 }
@@ -150,9 +196,9 @@ unsigned long pageset_pages(zone_t *zone)
 	for (cpu = 0; cpu < NR_CPUS; cpu++) {
 		struct per_cpu_pageset *ps = zone->pageset + cpu;
 
-		spin_lock(&ps->lock);
-		n += (unsigned long)ps->pcp[0].count + (unsigned long)ps->pcp[1].count;
-		spin_unlock(&ps->lock);
+		/* A snapshot, as the kernel's statistics are. */
+		n += (unsigned long)__atomic_load_n(&ps->pcp[0].count, __ATOMIC_RELAXED) +
+		     (unsigned long)__atomic_load_n(&ps->pcp[1].count, __ATOMIC_RELAXED);
 	}
 	return n;
 }

@@ -107,10 +107,11 @@ static void zoneinfo_pagesets(struct seq_buf *s, zone_t *z)
 		struct per_cpu_pageset *ps = z->pageset + cpu;
 		struct per_cpu_pages pcp[2];
 
-		spin_lock(&ps->lock);
-		pcp[0] = ps->pcp[0];
-		pcp[1] = ps->pcp[1];
-		spin_unlock(&ps->lock);
+		for (i = 0; i < 2; i++) {
+			pcp[i].count = __atomic_load_n(&ps->pcp[i].count, __ATOMIC_RELAXED);
+			pcp[i].high = ps->pcp[i].high;	/* constant after boot */
+			pcp[i].batch = ps->pcp[i].batch;
+		}
 		if (!pcp[0].count && !pcp[1].count && cpu >= num_online_cpus())
 			continue;
 		for (i = 0; i < 2; i++)

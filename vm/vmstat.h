@@ -49,10 +49,16 @@ struct vm_event_state {
 
 extern struct vm_event_state vm_event_states[NR_CPUS];
 
+/* A slot's sole owner adds without a locked instruction; sharers must. */
 static inline void count_vm_events(enum vm_event_item item, unsigned long delta)
 {
-	__atomic_fetch_add(&vm_event_states[smp_processor_id()].event[item],
-			   delta, __ATOMIC_RELAXED);
+	unsigned long *ctr = &vm_event_states[smp_processor_id()].event[item];
+
+	if (current_task.cpu_exclusive)
+		__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + delta,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(ctr, delta, __ATOMIC_RELAXED);
 }
 
 static inline void count_vm_event(enum vm_event_item item)

@@ -17,9 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "vm/bootmem.h"
+#include "vm/bounce.h"
 #include "vm/fault_inject.h"
 #include "vm/highmem.h"
 #include "vm/mm.h"
+#include "vm/pagemap.h"
 #include "vm/pageset.h"
 #include "vm/slab.h"
 #include "vm/vm.h"
@@ -184,10 +186,15 @@ int vm_init(const struct vm_config *config)
 	ret = paging_init(&cfg);
 	if (ret)
 		goto out_arena;
+	ret = page_cache_init(num_physpages);	/* the hash table: bootmem */
+	if (ret)
+		goto out_zones;
 	register_cpu_dead(drain_cpu_pages);
 	mem_init();
 	kmem_cache_init();
 	kmem_cache_sizes_init();
+	buffer_head_init();
+	init_emergency_pool();
 	ret = kmap_init();
 	if (ret)
 		goto out_slab;
@@ -195,7 +202,11 @@ int vm_init(const struct vm_config *config)
 	return 0;
 
 out_slab:
+	exit_emergency_pool();
+	buffer_head_exit();
 	kmem_cache_exit();
+	page_cache_exit();
+out_zones:
 	free_area_exit();
 out_arena:
 	smp_reset();
@@ -207,7 +218,10 @@ void vm_exit(void)
 {
 	if (!vm_up)
 		return;
+	page_cache_exit();	/* stops kswapd and the flusher if running */
 	kmap_exit();
+	exit_emergency_pool();
+	buffer_head_exit();
 	kmem_cache_exit();
 	drain_all_pages();
 	smp_release_cpu();

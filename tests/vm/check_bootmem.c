@@ -9,6 +9,7 @@
 #include "tests/vm/vm_test.h"
 #include "vm/bootmem.h"
 #include "vm/mm.h"
+#include "vm/pagemap.h"
 #include "vm/pageset.h"
 
 /* A bare arena with a boot allocator over it, as setup_memory() makes. */
@@ -90,8 +91,9 @@ START_TEST(test_boot_retires_into_buddy)
 	ck_assert_ptr_null(contig_bootmem_data.node_bootmem_map);
 	low_present = contig_page_data.node_zones[ZONE_DMA].present_pages +
 		      contig_page_data.node_zones[ZONE_NORMAL].present_pages;
-	/* Boot kept mem_map and the buddy bitmaps, little else. */
-	memmap_pages = (num_physpages * sizeof(struct page) + PAGE_SIZE - 1) / PAGE_SIZE;
+	/* Boot kept mem_map, the page hash table and the buddy bitmaps. */
+	memmap_pages = (num_physpages * sizeof(struct page) + PAGE_SIZE - 1) / PAGE_SIZE +
+		       (1UL << page_hash_order);
 	ck_assert_uint_le(low_pages - low_present, memmap_pages + 16);
 	ck_assert_uint_ge(low_pages - low_present, memmap_pages);
 	/* Every present frame is free now, except what slab took. */

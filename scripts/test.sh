@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs `make check`
-# in a normal build, again with AddressSanitizer+UBSan, and the VM suites
-# with ThreadSanitizer.  Exits non-zero if anything failed.
+# in a normal build, again with AddressSanitizer+UBSan, and again with
+# ThreadSanitizer.  Exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -43,14 +43,12 @@ run_check() {
 	fi
 }
 
-vm_tests=$(cd tests/vm && ls check_*.c | sed 's|\.c$||; s|^|tests/vm/|' | tr '\n' ' ')
-
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 exitcode=66"
 export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
 
 run_check "normal" build ""
 run_check "asan+ubsan" build-asan "" --enable-sanitizers=asan
-run_check "tsan (vm)" build-tsan "$vm_tests" --enable-sanitizers=tsan
+run_check "tsan" build-tsan "" --enable-sanitizers=tsan
 
 echo "test.sh: $passed passed, $failed failed"
 exit $status

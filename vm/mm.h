@@ -68,7 +68,8 @@ extern unsigned long max_pfn;		/* == num_physpages */
 
 static inline zone_t *page_zone(const struct page *page)
 {
-	return zone_table[page->flags >> ZONE_SHIFT];
+	/* Other bits of the word change atomically under us: load it once. */
+	return zone_table[__atomic_load_n(&page->flags, __ATOMIC_RELAXED) >> ZONE_SHIFT];
 }
 
 static inline void set_page_zone(struct page *page, unsigned long zone_num)

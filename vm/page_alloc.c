@@ -306,10 +306,8 @@ static void wakeup_kswapd(zone_t *classzone)
 					       __ATOMIC_ACQUIRE);
 
 	WRITE_ONCE(classzone->need_balance, 1);
-	if (fn) {
-		count_vm_event(KSWAPD_WAKEUP);
-		fn(classzone);
-	}
+	if (fn)
+		fn(classzone);	/* counts kswapd_wakeup if kswapd was asleep */
 }
 
 /* Direct reclaim (book 11.4's try_to_free_pages path); pages freed. */

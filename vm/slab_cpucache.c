@@ -218,7 +218,11 @@ static void slot_drain_end(struct kmem_cpu_slot *slot)
 	spin_unlock(&slot->lock);
 }
 
-void cpucache_drain_slot(kmem_cache_t *cachep, int cpu)
+/*
+ * Give slot cpu's objects back to the slabs and, if release, free its
+ * array too.  Fences the owner out for the duration.
+ */
+static void cpucache_empty_slot(kmem_cache_t *cachep, int cpu, int release)
 {
 	struct kmem_cpu_slot *slot = &cachep->cpudata[cpu];
 	cpucache_t *cc;
@@ -231,7 +235,16 @@ void cpucache_drain_slot(kmem_cache_t *cachep, int cpu)
 		free_block(cachep, cc->entry, cc->avail);
 		cc->avail = 0;
 	}
+	if (release)
+		slot_cc_set(slot, NULL);
 	slot_drain_end(slot);
+	if (release && cc)
+		kfree(cc);
+}
+
+void cpucache_drain_slot(kmem_cache_t *cachep, int cpu)
+{
+	cpucache_empty_slot(cachep, cpu, 0);
 }
 
 void kmem_cache_drain_cpus(kmem_cache_t *cachep)
@@ -267,19 +280,7 @@ unsigned long cpucache_avail(kmem_cache_t *cachep)
  */
 void cpucache_release_slot(kmem_cache_t *cachep, int cpu)
 {
-	struct kmem_cpu_slot *slot = &cachep->cpudata[cpu];
-	cpucache_t *cc;
-
-	if (!slot_cc_peek(slot))
-		return;
-	slot_drain_begin(slot);
-	cc = slot->cc;
-	if (cc && cc->avail)
-		free_block(cachep, cc->entry, cc->avail);
-	slot_cc_set(slot, NULL);
-	slot_drain_end(slot);
-	if (cc)
-		kfree(cc);
+	cpucache_empty_slot(cachep, cpu, 1);
 }
 
 void cpucache_release(kmem_cache_t *cachep)

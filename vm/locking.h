@@ -12,6 +12,7 @@
  *                                                the inodes they name by address)
  *             -> page lock (PG_locked) [sleep]   (vm/page_lock.c; trylock only
  *                                                under the spinlocks below)
+ *             -> ext2 s_xattr_lock [sleep]       (fs/ext2/xattr.c: shared blocks)
  *             -> ext2 i_meta [sleep]             (fs/ext2: block map, i_blocks)
  *             -> ext2 group lock [sleep]         (fs/ext2: bitmaps, descriptor)
  *             -> buffer lock [sleep]

@@ -1,0 +1,139 @@
+/*
+ * fs/inode.h - the in-memory inode, the super block a filesystem mounts,
+ * and the inode cache (2.4 include/linux/fs.h, fs/inode.c; book 11.2's
+ * "inode queue" lives in each inode's address_space, i_data).
+ *
+ * Interface:
+ *   inode_cache_init() once (ext2_mount does it), then per super block:
+ *   iget_locked(sb, ino, &inode): the cached inode with a reference, or a
+ *       new one marked I_NEW that the caller fills and then
+ *       unlock_new_inode()s (or iget_failed()s);
+ *   igrab/iput: references; the last iput of an inode with i_nlink 0
+ *       deletes it (s_op->delete_inode), otherwise it stays cached, clean,
+ *       on inode_unused until pruned;
+ *   mark_inode_dirty: onto sb->s_dirty; sync_inodes_sb() writes them;
+ *   evict_inodes(sb): drop every unused inode of sb (unmount).
+ *   prune_icache(n) is the reclaim shrinker (registered with
+ *   register_shrinker): it frees unused clean inodes whose pages are
+ *   clean, oldest first.
+ *
+ * Locking: inode_lock (a spinlock_t, a leaf apart from the slab) protects
+ * the hash, i_state, the in_use/unused/s_dirty lists, sb->s_inodes and
+ * i_count's transitions to and from 0.  i_sem (a sleeping lock) is the
+ * filesystem's: it serialises namespace changes in a directory and size
+ * changes of a file; lock order in vm/locking.h.
+ */
+#ifndef IMGFS_FS_INODE_H
+#define IMGFS_FS_INODE_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <time.h>
+#include "vm/pagemap.h"
+
+struct block_device;
+struct super_block;
+struct inode;
+
+/* sb->s_flags */
+#define MS_RDONLY	0x1
+
+/* inode->i_state (inode_lock) */
+#define I_NEW		0x1	/* being read: others wait */
+#define I_DIRTY		0x2	/* in-memory fields newer than the disk copy */
+#define I_FREEING	0x4	/* being evicted: lookups wait */
+#define I_BAD		0x8	/* could not be read: iput frees it */
+
+struct super_operations {
+	struct inode *(*alloc_inode)(struct super_block *sb);
+	void (*destroy_inode)(struct inode *inode);
+	/* Copy the in-memory inode to its disk buffer; sync: and write it. */
+	int (*write_inode)(struct inode *inode, int sync);
+	/* Last reference to an unlinked inode: free its blocks and itself. */
+	void (*delete_inode)(struct inode *inode);
+	/* The inode leaves the cache: drop private state (preallocation). */
+	void (*clear_inode)(struct inode *inode);
+	/* iput is about to drop what may be the last reference (2.4's
+	 * put_inode): give back what only an open file needs.  Optional. */
+	void (*put_inode)(struct inode *inode);
+};
+
+struct super_block {
+	struct block_device *s_bdev;
+	unsigned long s_blocksize;
+	unsigned int s_blocksize_bits;
+	unsigned long s_flags;			/* MS_*, set at mount */
+	unsigned long long s_maxbytes;		/* largest file */
+	const struct super_operations *s_op;
+	void *s_fs_info;			/* the filesystem's own */
+	struct list_head s_inodes;		/* inode_lock: every inode */
+	struct list_head s_dirty;		/* inode_lock: I_DIRTY inodes */
+	struct list_head s_list;		/* inode_lock: all super blocks */
+	time_t s_fixed_time;			/* non-zero: "now" (mkimg, reproducible) */
+};
+
+struct inode {
+	struct list_head i_hash;	/* inode_lock */
+	struct list_head i_list;	/* inode_lock: in_use, unused or s_dirty */
+	struct list_head i_sb_list;	/* inode_lock */
+	unsigned long i_ino;		/* set once */
+	struct super_block *i_sb;	/* set once */
+	atomic_t i_count;
+	unsigned int i_state;		/* inode_lock */
+	pthread_mutex_t i_sem;		/* see above */
+
+	/* Attributes: i_sem for writers; readers may race (getattr). */
+	mode_t i_mode;
+	unsigned int i_nlink;
+	uid_t i_uid;
+	gid_t i_gid;
+	dev_t i_rdev;
+	loff_t i_size;
+	struct timespec i_atime, i_mtime, i_ctime;
+	unsigned long i_blocks;		/* 512-byte units */
+	unsigned int i_generation;
+
+	struct address_space i_data;	/* the file's pages */
+};
+
+int inode_cache_init(void);
+void inode_cache_exit(void);	/* when the last super block is gone */
+
+void inode_sb_init(struct super_block *sb);
+void inode_sb_exit(struct super_block *sb);
+
+/* The inode's own fields, once, by the filesystem's alloc_inode. */
+void inode_init_once(struct inode *inode);
+void inode_destroy_once(struct inode *inode);
+
+/* *out: the cached inode (referenced) and 0, or a new one with I_NEW set
+ * and i_ino/i_sb filled, for the caller to read, and 1.  -ENOMEM. */
+int iget_locked(struct super_block *sb, unsigned long ino, struct inode **out);
+void unlock_new_inode(struct inode *inode);
+/* Reading a new inode failed: mark it bad and drop it. */
+void iget_failed(struct inode *inode);
+/* A just-allocated inode into the hash (ialloc); I_NEW until unlocked. */
+int insert_inode_locked(struct inode *inode);
+
+struct inode *igrab(struct inode *inode);
+void iput(struct inode *inode);
+
+void mark_inode_dirty(struct inode *inode);
+/* Write the inode out if dirty (sync: and wait).  0 or -errno. */
+int write_inode_now(struct inode *inode, int sync);
+/* Write every dirty inode of sb into its buffer.  0 or the first -errno. */
+int sync_inodes_sb(struct super_block *sb);
+/* For each inode of sb with a reference taken and inode_lock dropped. */
+int for_each_sb_inode(struct super_block *sb,
+		      int (*fn)(struct inode *inode, void *arg), void *arg);
+/* Drop every unused inode of sb; the number still in use. */
+int evict_inodes(struct super_block *sb);
+
+/* Reclaim: free up to nr unused clean inodes; returns how many went. */
+int prune_icache(int nr);
+unsigned long nr_cached_inodes(void);
+
+/* "now" for timestamps: sb->s_fixed_time when set. */
+struct timespec fs_current_time(struct super_block *sb);
+
+#endif

@@ -1,0 +1,255 @@
+# tests/e2e/lib.sh - sourced by every end-to-end script (tests/e2e/*.sh):
+# real imgfs mounts through /dev/fuse, with the image checked afterwards.
+#
+#   e2e_init NAME           scratch dir $W (./tmp-e2e-XXXXXX in the build
+#                           tree), the EXIT trap, skip (77) without /dev/fuse
+#   e2e_image IMG SIZE [SRC] [mke2fs options]   mke2fs -t ext2 [-d SRC]
+#   e2e_mount IMG MNT [-o opts]   imgfs -f in the background (E2E_DAEMON=1:
+#                           as a daemon); registers IMG for fsck
+#   e2e_umount MNT          fusermount3 -u, then wait until the daemon has
+#                           written everything back and exited; fail on a
+#                           non-zero status or a sanitizer report
+#   e2e_fsck IMG            e2fsck -fn, fail unless clean
+#   e2e_finish              unmount what is mounted, fsck every image used;
+#                           the script's last word (exit status)
+#   e2e_listing DIR         find's view of a tree (type, mode, owner, links,
+#                           size, mtime to the second, target), sorted
+#   e2e_kernel_check IMG LISTING   the kernel's ext2 (loop, read-only)
+#                           shows LISTING; skipped without loop devices
+#   fail MSG / check CMD... / $SAN (1 under ASan/TSan: use smaller volumes)
+#
+# The trap always unmounts (a failing test never leaves a mount behind)
+# and removes $W.
+set -u
+
+srcdir=${srcdir:-.}
+B=$(pwd -P)
+IMGFS=$B/tools/imgfs/imgfs
+IMGFSCTL=$B/tools/imgfsctl/imgfsctl
+MKIMG=$B/tools/mkimg/mkimg
+FSX=$B/tests/e2e/fsx
+NSX=$B/tests/e2e/nsx
+
+E2E_MOUNTS=""
+E2E_IMAGES=""
+E2E_FAILED=0
+W=""
+
+fail() {
+	echo "FAIL: $*" >&2
+	E2E_FAILED=1
+}
+
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# check CMD...: run it, fail (and go on) if it fails.
+check() {
+	"$@" || fail "$*"
+}
+
+# Mounted, even if its daemon died ("Transport endpoint is not connected",
+# which mountpoint(1) does not count as a mount point).
+e2e_is_mounted() {
+	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
+e2e_cleanup() {
+	local m
+	for m in $E2E_MOUNTS; do
+		e2e_umount "$m" || true
+	done
+	if [ -n "$W" ]; then
+		mountpoint -q "$W/kmnt" 2>/dev/null && umount "$W/kmnt"
+		rm -rf "$W"
+	fi
+}
+
+e2e_init() {
+	E2E_NAME=$1
+	if [ ! -c /dev/fuse ]; then
+		echo "$E2E_NAME: no /dev/fuse: skip"
+		exit 77
+	fi
+	command -v fusermount3 >/dev/null || { echo "no fusermount3: skip"; exit 77; }
+	[ -x "$IMGFS" ] || die "$IMGFS not built"
+	case $("$IMGFS" --version) in
+	*asan*) SAN=1 ;;
+	*tsan*)
+		SAN=1
+		# Known races in other layers, each to be fixed there (see the file).
+		export TSAN_OPTIONS="${TSAN_OPTIONS:-} suppressions=$(cd "$srcdir" && pwd)/tests/e2e/tsan.supp"
+		;;
+	*) SAN=0 ;;
+	esac
+	W=$(mktemp -d "$B/tmp-e2e-XXXXXX") || die "mktemp"
+	trap e2e_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+e2e_image() {
+	local img=$1 size=$2 src=${3:-}
+	shift 2
+	[ $# -gt 0 ] && shift
+	rm -f "$img"
+	if [ -n "$src" ]; then
+		mke2fs -q -F -t ext2 "$@" -d "$src" "$img" "$size" >/dev/null || die "mke2fs $img"
+	else
+		mke2fs -q -F -t ext2 "$@" "$img" "$size" >/dev/null || die "mke2fs $img"
+	fi
+}
+
+# The daemon runs in the foreground here (-f, in the background of the
+# script) so that its exit status and its stderr - sanitizer reports
+# included - are the test's; ro.sh and ctl.sh cover daemonizing.
+declare -A E2E_PID E2E_LOG
+e2e_mount() {
+	local img=$1 mnt=$2 i
+	shift 2
+	mkdir -p "$mnt"
+	E2E_LOG[$mnt]=$W/imgfs.$(basename "$mnt").$RANDOM.log
+	if [ "${E2E_DAEMON:-0}" = 1 ]; then	# as users run it: a daemon
+		"$IMGFS" "$@" "$img" "$mnt" || die "imgfs $* $img $mnt"
+	else
+		"$IMGFS" -f "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" &
+		E2E_PID[$mnt]=$!
+	fi
+	for i in $(seq 300); do
+		mountpoint -q "$mnt" && break
+		[ -n "${E2E_PID[$mnt]:-}" ] && ! kill -0 "${E2E_PID[$mnt]}" 2>/dev/null && break
+		sleep 0.1
+	done
+	if ! mountpoint -q "$mnt"; then
+		cat "${E2E_LOG[$mnt]}" >&2 2>/dev/null
+		die "imgfs $* $img $mnt: not mounted"
+	fi
+	E2E_MOUNTS="$E2E_MOUNTS $mnt"
+	case " $E2E_IMAGES " in
+	*" $img "*) ;;
+	*) E2E_IMAGES="$E2E_IMAGES $img" ;;
+	esac
+}
+
+e2e_umount() {
+	local mnt=$1 pid i=0 m rest="" st
+	for m in $E2E_MOUNTS; do
+		[ "$m" = "$mnt" ] || rest="$rest $m"
+	done
+	E2E_MOUNTS=$rest
+	pid=${E2E_PID[$mnt]:-}
+	if [ -z "$pid" ]; then
+		e2e_is_mounted "$mnt" || return 0
+		pid=$("$IMGFSCTL" "$mnt" pid 2>/dev/null || true)
+	fi
+	if e2e_is_mounted "$mnt" && ! fusermount3 -u "$mnt"; then
+		sleep 1
+		fusermount3 -u -z "$mnt" || { fail "fusermount3 -u $mnt"; return 1; }
+	fi
+	# The image is complete once the daemon has gone.
+	if [ -n "$pid" ]; then
+		while kill -0 "$pid" 2>/dev/null; do
+			i=$((i + 1))
+			if [ $i -gt 1200 ]; then
+				fail "imgfs ($pid) still running 120 s after unmount"
+				kill -9 "$pid"
+				break
+			fi
+			sleep 0.1
+		done
+	fi
+	if [ -n "${E2E_PID[$mnt]:-}" ]; then
+		wait "${E2E_PID[$mnt]}"
+		st=$?
+		unset "E2E_PID[$mnt]"
+		if [ $st != 0 ] || grep -q -e 'Sanitizer' -e 'runtime error' "${E2E_LOG[$mnt]}"; then
+			cat "${E2E_LOG[$mnt]}" >&2
+			fail "imgfs on $mnt exited with status $st"
+			return 1
+		fi
+	fi
+	return 0
+}
+
+e2e_fsck() {
+	local img=$1
+	if ! e2fsck -fn "$img" >"$W/fsck.log" 2>&1; then
+		cat "$W/fsck.log" >&2
+		fail "e2fsck -fn $img"
+		return 1
+	fi
+}
+
+e2e_finish() {
+	local m img
+	for m in $E2E_MOUNTS; do
+		e2e_umount "$m"
+	done
+	for img in $E2E_IMAGES; do
+		[ -f "$img" ] && e2e_fsck "$img"
+	done
+	if [ "$E2E_FAILED" = 0 ]; then
+		echo "$E2E_NAME: all passed"
+		exit 0
+	fi
+	exit 1
+}
+
+e2e_listing() {
+	(cd "$1" && find . -path ./lost+found -prune -o -printf '%p %y %m %U %G %n %s %T@ %l\n' |
+		grep -v -e '^\./lost+found ' -e '^\. ' |
+		awk '{ sub(/\.[0-9]*$/, "", $8) } $2 == "d" { $7 = "-" } { print }' | sort)
+	(cd "$1" && find . -path ./lost+found -prune -o -type f -print0 | sort -z |
+		xargs -0 -r md5sum)
+}
+
+e2e_kernel_check() {
+	local img=$1 want=$2
+	if [ "$(id -u)" != 0 ] || [ ! -e /dev/loop-control ]; then
+		echo "no loop devices: kernel comparison skipped"
+		return 0
+	fi
+	mkdir -p "$W/kmnt"
+	if ! mount -t ext2 -o loop,ro "$img" "$W/kmnt" 2>"$W/kmount.err"; then
+		echo "loop mount unavailable: kernel comparison skipped"
+		return 0
+	fi
+	e2e_listing "$W/kmnt" >"$W/kernel.listing"
+	umount "$W/kmnt"
+	if ! diff "$want" "$W/kernel.listing" >"$W/kernel.diff"; then
+		head -40 "$W/kernel.diff" >&2
+		fail "the kernel's ext2 sees another tree in $img"
+	fi
+}
+
+# A tree with every kind of file: e2e_make_tree DIR
+e2e_make_tree() {
+	local d=$1 i=0
+	mkdir -p "$d/dir/sub/deeper" "$d/empty-dir"
+	printf 'hello\n' >"$d/small"
+	: >"$d/empty"
+	head -c 70000 /dev/urandom >"$d/dir/indirect"
+	head -c 3000000 /dev/urandom >"$d/dir/sub/dind"
+	printf 'start' >"$d/sparse"
+	truncate -s 40M "$d/sparse"
+	printf 'end' >>"$d/sparse"
+	ln "$d/small" "$d/dir/hardlink"
+	ln -s small "$d/fast-link"
+	ln -s "$(printf 'long/%.0s' $(seq 40))target" "$d/slow-link"
+	mkfifo "$d/fifo"
+	chmod 4755 "$d/dir/indirect"
+	chmod 0600 "$d/dir/sub/dind"
+	chmod 1777 "$d/empty-dir"
+	while [ $i -lt 150 ]; do
+		printf '%s' "$i" >"$d/dir/sub/deeper/file-with-a-longer-name-$i"
+		i=$((i + 1))
+	done
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$d/null" c 1 3
+		chown 1234:5678 "$d/small"
+		chown -h 42:43 "$d/fast-link"
+	fi
+	touch -d '2001-02-03 04:05:06.789' "$d/dir/indirect"
+	touch -h -d '1999-12-31 23:59:59' "$d/fast-link"
+}

@@ -1,0 +1,102 @@
+/*
+ * tools/imgfsctl/main.c - imgfsctl MOUNTPOINT meminfo|buddyinfo|zoneinfo|slabinfo|vmstat
+ *
+ * Prints the live statistics of the imgfs daemon serving MOUNTPOINT, in
+ * the formats of the kernel's /proc files.  The daemon listens on the
+ * abstract unix socket "\0imgfs-MAJOR:MINOR" named after the mount's
+ * st_dev (fs/fuse/ctl.c), so nothing is looked up inside the image.
+ * "pid" prints the daemon's process id (scripts wait for it to exit
+ * after fusermount3 -u: the image is clean once it has).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: imgfsctl MOUNTPOINT meminfo|buddyinfo|zoneinfo|slabinfo|vmstat|pid\n";
+
+static int connect_mount(const char *mnt)
+{
+	struct sockaddr_un addr;
+	struct stat st;
+	socklen_t alen;
+	int fd, n;
+
+	if (stat(mnt, &st)) {
+		fprintf(stderr, "imgfsctl: %s: %s\n", mnt, strerror(errno));
+		return -1;
+	}
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "imgfs-%u:%u",
+		     major(st.st_dev), minor(st.st_dev));
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "imgfsctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, alen)) {
+		fprintf(stderr, "imgfsctl: %s: not an imgfs mount (%s)\n", mnt, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const cmds[] = {
+		"meminfo", "buddyinfo", "zoneinfo", "slabinfo", "vmstat", "pid", NULL,
+	};
+	const char *const *c;
+	char buf[65536], line[64];
+	ssize_t n;
+	int fd, len, failed = 0;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc != 3) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	for (c = cmds; *c && strcmp(*c, argv[2]); c++)
+		;
+	if (!*c) {
+		fprintf(stderr, "imgfsctl: unknown statistics '%s'\n%s", argv[2], usage);
+		return 2;
+	}
+	fd = connect_mount(argv[1]);
+	if (fd < 0)
+		return 1;
+	len = snprintf(line, sizeof(line), "%s\n", argv[2]);
+	if (write(fd, line, (size_t)len) != len) {
+		fprintf(stderr, "imgfsctl: %s: %s\n", argv[1], strerror(errno));
+		close(fd);
+		return 1;
+	}
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (!strncmp(buf, "error:", 6))
+			failed = 1;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			failed = 1;
+			break;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "imgfsctl: %s: %s\n", argv[1], strerror(errno));
+		failed = 1;
+	}
+	close(fd);
+	return failed;
+}

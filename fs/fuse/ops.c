@@ -873,36 +873,44 @@ static void reply_xattr(fuse_req_t req, ssize_t n, size_t size, const char *buf)
 		fuse_reply_buf(req, buf, (size_t)n);
 }
 
-static void imgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/*
+ * The inode and this thread's reply buffer for an xattr read, with size
+ * clamped to the buffer; NULL (the request answered) if either is missing.
+ */
+static struct inode *xattr_prepare(fuse_req_t req, fuse_ino_t ino, char **buf,
+				   size_t *size)
 {
 	struct inode *inode = req_inode(req, ino);
-	char *buf = ubuf();
 
 	if (!inode)
-		return;
-	if (!buf) {
+		return NULL;
+	*buf = ubuf();
+	if (!*buf) {
 		reply_err(req, -ENOMEM);
-		return;
+		return NULL;
 	}
-	if (size > UBUF_SIZE)
-		size = UBUF_SIZE;
-	reply_xattr(req, ext2_getxattr(inode, name, size ? buf : NULL, size), size, buf);
+	if (*size > UBUF_SIZE)
+		*size = UBUF_SIZE;
+	return inode;
+}
+
+static void imgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	char *buf;
+	struct inode *inode = xattr_prepare(req, ino, &buf, &size);
+
+	if (inode)
+		reply_xattr(req, ext2_getxattr(inode, name, size ? buf : NULL, size),
+			    size, buf);
 }
 
 static void imgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct inode *inode = req_inode(req, ino);
-	char *buf = ubuf();
+	char *buf;
+	struct inode *inode = xattr_prepare(req, ino, &buf, &size);
 
-	if (!inode)
-		return;
-	if (!buf) {
-		reply_err(req, -ENOMEM);
-		return;
-	}
-	if (size > UBUF_SIZE)
-		size = UBUF_SIZE;
-	reply_xattr(req, ext2_listxattr(inode, size ? buf : NULL, size), size, buf);
+	if (inode)
+		reply_xattr(req, ext2_listxattr(inode, size ? buf : NULL, size), size, buf);
 }
 
 static void imgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

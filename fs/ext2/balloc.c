@@ -30,7 +30,8 @@ static struct buffer_head *read_block_bitmap(struct super_block *sb, unsigned lo
 	struct buffer_head *bh = ext2_sb_bread(sb, nr);
 
 	if (!bh)
-		ext2_error(sb, __func__, "group %lu: cannot read block bitmap %lu", group, nr);
+		ext2_error_group(sb, group, __func__,
+				 "group %lu: cannot read block bitmap %lu", group, nr);
 	return bh;
 }
 
@@ -73,8 +74,9 @@ static long find_free_bit(struct super_block *sb, unsigned long group, const voi
 		     bit = ext2_find_next_zero_bit(map, to, bit + 1)) {
 			if (!is_group_metadata(sb, group, first + bit))
 				return (long)bit;
-			ext2_error(sb, __func__, "group %lu: block %lu of the group's metadata "
-				   "marked free", group, first + bit);
+			ext2_error_group(sb, group, __func__,
+					 "group %lu: block %lu of the group's metadata "
+					 "marked free", group, first + bit);
 		}
 	}
 	return -1;
@@ -193,9 +195,10 @@ static void free_in_group(struct super_block *sb, unsigned long group,
 		unsigned long bit = block + i - first;
 
 		if (is_group_metadata(sb, group, block + i) || !ext2_test_bit(bit, bh->b_data)) {
-			ext2_error(sb, __func__, "freeing block %lu: %s", block + i,
-				   ext2_test_bit(bit, bh->b_data) ? "group metadata"
-								  : "already free");
+			ext2_error_group(sb, group, __func__,
+					 "group %lu: freeing block %lu: %s", group, block + i,
+					 ext2_test_bit(bit, bh->b_data) ? "group metadata"
+									 : "already free");
 			continue;
 		}
 		ext2_clear_bit(bit, bh->b_data);
@@ -217,8 +220,9 @@ void ext2_free_blocks(struct inode *inode, unsigned long block, unsigned long co
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 
 	if (!ext2_valid_block(sb, block) || count > sbi->s_blocks_count - block) {
-		ext2_error(sb, __func__, "inode %lu: freeing blocks not in the data zone "
-			   "(block %lu, count %lu)", inode->i_ino, block, count);
+		ext2_error_inode(sb, inode->i_ino, __func__,
+				 "inode %lu: freeing blocks not in the data zone "
+				 "(block %lu, count %lu)", inode->i_ino, block, count);
 		return;
 	}
 	while (count) {

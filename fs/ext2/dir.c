@@ -89,8 +89,9 @@ static int check_block(struct inode *dir, struct buffer_head *bh, unsigned long 
 		why = "entries do not end at the block's end";
 	if (!why)
 		return 0;
-	ext2_error(sb, __func__, "directory inode %lu, block %lu, offset %lu: %s",
-		   dir->i_ino, n, off, why);
+	ext2_error_inode(sb, dir->i_ino, __func__,
+			 "directory inode %lu, block %lu, offset %lu: %s", dir->i_ino, n, off,
+			 why);
 	return -EIO;
 }
 
@@ -101,8 +102,9 @@ static struct buffer_head *dir_block(struct inode *dir, unsigned long n, int *er
 
 	if (!bh) {
 		if (!*err) {
-			ext2_error(dir->i_sb, __func__, "directory inode %lu: hole at block %lu",
-				   dir->i_ino, n);
+			ext2_error_inode(dir->i_sb, dir->i_ino, __func__,
+					 "directory inode %lu: hole at block %lu", dir->i_ino,
+					 n);
 			*err = -EIO;
 		}
 		return NULL;
@@ -353,7 +355,8 @@ out_bad_unlock:
 out_bad:
 	if (err)
 		return err;
-	ext2_error(dir->i_sb, __func__, "directory inode %lu: bad \".\" or \"..\"", dir->i_ino);
+	ext2_error_inode(dir->i_sb, dir->i_ino, __func__,
+			 "directory inode %lu: bad \".\" or \"..\"", dir->i_ino);
 	return -EIO;
 }
 

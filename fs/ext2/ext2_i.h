@@ -31,6 +31,7 @@
 #include "fs/inode.h"
 
 #define EXT2_PREALLOC_BLOCKS	8	/* a small preallocation per file */
+#define EXT2_ERR_OBJECTS	64	/* objects whose error was logged */
 
 struct ext2_group_info {
 	pthread_mutex_t lock;		/* bitmaps and this group's descriptor */
@@ -65,6 +66,10 @@ struct ext2_sb_info {
 	pthread_mutex_t s_rename_lock;	/* cross-directory renames */
 	pthread_mutex_t s_xattr_lock;	/* xattr block reference counts */
 	int s_owns_bdev;
+	/* s_lock: objects whose error was logged (ext2_error_inode), a ring;
+	 * an inode's key is its number, a group's has the top bit set. */
+	uint64_t s_err_objs[EXT2_ERR_OBJECTS];
+	unsigned int s_err_next;
 };
 
 struct ext2_inode_info {
@@ -136,9 +141,18 @@ unsigned long ext2_group_first_block(struct super_block *sb, unsigned long group
 unsigned long ext2_group_nr_blocks(struct super_block *sb, unsigned long group);
 /* The super block and descriptors into their buffers (s_lock inside). */
 void ext2_commit_super(struct super_block *sb);
-/* Log one line about a corrupt structure; the caller returns -EIO. */
-void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * A corrupt structure (or a failed read) belonging to inode ino, or to
+ * the bitmaps and descriptor of a group: marks the file system in error
+ * and logs one line, the first time this mount meets that object (the
+ * last EXT2_ERR_OBJECTS of them are remembered), so an object read again
+ * and again does not flood the log.  Takes sbi->s_lock.  The caller
+ * returns -EIO.
+ */
+void ext2_error_inode(struct super_block *sb, unsigned long ino, const char *func,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ext2_error_group(struct super_block *sb, unsigned long group, const char *func,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block);
 
 /* ---- balloc.c --------------------------------------------------------- */

@@ -28,7 +28,8 @@ static struct buffer_head *read_inode_bitmap(struct super_block *sb, unsigned lo
 	struct buffer_head *bh = ext2_sb_bread(sb, nr);
 
 	if (!bh)
-		ext2_error(sb, __func__, "group %lu: cannot read inode bitmap %lu", group, nr);
+		ext2_error_group(sb, group, __func__,
+				 "group %lu: cannot read inode bitmap %lu", group, nr);
 	return bh;
 }
 
@@ -128,8 +129,9 @@ static long claim_in_group(struct super_block *sb, unsigned long group, int is_d
 		mark_buffer_dirty(gdbh);
 		add_counts(sb, -1, is_dir);
 	} else {
-		ext2_error(sb, __func__, "group %lu: free inode count %u but a full bitmap",
-			   group, gd_get(&gd->bg_free_inodes_count));
+		ext2_error_group(sb, group, __func__,
+				 "group %lu: free inode count %u but a full bitmap", group,
+				 gd_get(&gd->bg_free_inodes_count));
 	}
 	brelse(bh);
 out_unlock:
@@ -193,7 +195,8 @@ static void release_ino(struct super_block *sb, unsigned long ino, int is_dir)
 	lock_buffer(bh);
 	if (!ext2_test_bit(bit, bh->b_data)) {
 		unlock_buffer(bh);
-		ext2_error(sb, __func__, "freeing inode %lu: already free", ino);
+		ext2_error_inode(sb, ino, __func__,
+				 "freeing inode %lu: already free", ino);
 		brelse(bh);
 		goto out_unlock;
 	}

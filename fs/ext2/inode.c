@@ -163,8 +163,8 @@ static struct ext2_inode *ext2_get_raw_inode(struct super_block *sb, unsigned lo
 	block = le32_to_cpu(gd->bg_inode_table) + (offset >> sb->s_blocksize_bits);
 	*bhp = ext2_sb_bread(sb, block);
 	if (!*bhp) {
-		ext2_error(sb, __func__, "inode %lu: cannot read inode table block %lu",
-			   ino, block);
+		ext2_error_inode(sb, ino, __func__,
+				 "inode %lu: cannot read inode table block %lu", ino, block);
 		*err = -EIO;
 		return NULL;
 	}
@@ -217,8 +217,9 @@ static int fill_size(struct inode *inode, const struct ext2_inode *raw)
 	if (S_ISREG(inode->i_mode))
 		size |= (uint64_t)le32_to_cpu(raw->i_size_high) << 32;
 	if (size > sb->s_maxbytes) {
-		ext2_error(sb, __func__, "inode %lu: size %llu beyond the format's limit",
-			   inode->i_ino, (unsigned long long)size);
+		ext2_error_inode(sb, inode->i_ino, __func__,
+				 "inode %lu: size %llu beyond the format's limit", inode->i_ino,
+				 (unsigned long long)size);
 		return -EIO;
 	}
 	inode->i_size = (loff_t)size;
@@ -237,8 +238,9 @@ static int fill_extra(struct inode *inode, const struct ext2_inode *raw)
 		ei->i_extra_isize = le16_to_cpu(raw->i_extra_isize);
 		if (ei->i_extra_isize > sbi->s_inode_size - EXT2_GOOD_OLD_INODE_SIZE ||
 		    ei->i_extra_isize & 3) {
-			ext2_error(inode->i_sb, __func__, "inode %lu: bad extra size %u",
-				   inode->i_ino, ei->i_extra_isize);
+			ext2_error_inode(inode->i_sb, inode->i_ino, __func__,
+					 "inode %lu: bad extra size %u", inode->i_ino,
+					 ei->i_extra_isize);
 			return -EIO;
 		}
 	}
@@ -285,13 +287,15 @@ static int fill_inode(struct inode *inode, const struct ext2_inode *raw)
 	if (!inode->i_nlink && (!inode->i_mode || ei->i_dtime))
 		return -ESTALE;		/* a deleted inode */
 	if (!valid_mode(inode->i_mode)) {
-		ext2_error(sb, __func__, "inode %lu: bad mode %o", inode->i_ino,
-			   (unsigned int)inode->i_mode);
+		ext2_error_inode(sb, inode->i_ino, __func__,
+				 "inode %lu: bad mode %o", inode->i_ino,
+				 (unsigned int)inode->i_mode);
 		return -EIO;
 	}
 	ei->i_flags = le32_to_cpu(raw->i_flags);
 	if (ei->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) {
-		ext2_error(sb, __func__, "inode %lu: extents or inline data", inode->i_ino);
+		ext2_error_inode(sb, inode->i_ino, __func__,
+				 "inode %lu: extents or inline data", inode->i_ino);
 		return -EIO;
 	}
 	inode->i_blocks = le32_to_cpu(raw->i_blocks);
@@ -546,14 +550,16 @@ static int check_ptr(struct inode *inode, unsigned long nr, const unsigned long 
 	int j;
 
 	if (!ext2_valid_block(sb, nr)) {
-		ext2_error(sb, __func__, "inode %lu: block %lu outside the file system",
-			   inode->i_ino, nr);
+		ext2_error_inode(sb, inode->i_ino, __func__,
+				 "inode %lu: block %lu outside the file system", inode->i_ino,
+				 nr);
 		return -EIO;
 	}
 	for (j = 0; j < k; j++)
 		if (chain[j] == nr) {
-			ext2_error(sb, __func__, "inode %lu: loop in the block map at %lu",
-				   inode->i_ino, nr);
+			ext2_error_inode(sb, inode->i_ino, __func__,
+					 "inode %lu: loop in the block map at %lu",
+					 inode->i_ino, nr);
 			return -EIO;
 		}
 	return 0;
@@ -595,8 +601,9 @@ static int __ext2_bmap(struct inode *inode, unsigned long iblock, int create,
 		brelse(parent);
 		parent = ext2_sb_bread(sb, nr);
 		if (!parent) {
-			ext2_error(sb, __func__, "inode %lu: cannot read indirect block %lu",
-				   inode->i_ino, nr);
+			ext2_error_inode(sb, inode->i_ino, __func__,
+					 "inode %lu: cannot read indirect block %lu",
+					 inode->i_ino, nr);
 			err = -EIO;
 			goto out;
 		}
@@ -654,8 +661,9 @@ struct buffer_head *ext2_bread(struct inode *inode, unsigned long iblock,
 	if (!is_new) {
 		bh = ext2_sb_bread(sb, phys);
 		if (!bh) {
-			ext2_error(sb, __func__, "inode %lu: cannot read block %lu",
-				   inode->i_ino, phys);
+			ext2_error_inode(sb, inode->i_ino, __func__,
+					 "inode %lu: cannot read block %lu", inode->i_ino,
+					 phys);
 			*err = -EIO;
 		}
 		return bh;
@@ -713,9 +721,10 @@ static int free_child(struct freer *f, unsigned long nr, unsigned long child, in
 	struct super_block *sb = f->inode->i_sb;
 
 	if (child == nr || (depth == 1 && !ext2_valid_block(sb, child))) {
-		ext2_error(sb, __func__, "inode %lu: %s at block %lu", f->inode->i_ino,
-			   child == nr ? "loop in the block map" : "block outside the file system",
-			   child);
+		ext2_error_inode(sb, f->inode->i_ino, __func__,
+				 "inode %lu: %s at block %lu", f->inode->i_ino,
+				 child == nr ? "loop in the block map"
+					     : "block outside the file system", child);
 		f->err = -EIO;
 		return 1;	/* drop the bad pointer */
 	}
@@ -747,8 +756,9 @@ static int free_branch(struct freer *f, unsigned long nr, int depth,
 		return 1;
 	}
 	if (!ext2_valid_block(sb, nr)) {
-		ext2_error(sb, __func__, "inode %lu: indirect block %lu outside the file system",
-			   f->inode->i_ino, nr);
+		ext2_error_inode(sb, f->inode->i_ino, __func__,
+				 "inode %lu: indirect block %lu outside the file system",
+				 f->inode->i_ino, nr);
 		f->err = -EIO;
 		return 1;	/* drop the bad pointer */
 	}

@@ -79,8 +79,9 @@ static int __lookup(struct inode *dir, const char *name, size_t len, struct inod
 		return err;
 	err = ext2_iget(dir->i_sb, ino, out);
 	if (err == -ESTALE) {
-		ext2_error(dir->i_sb, __func__, "directory inode %lu: entry \"%.*s\" names "
-			   "free inode %lu", dir->i_ino, (int)len, name, ino);
+		ext2_error_inode(dir->i_sb, dir->i_ino, __func__,
+				 "directory inode %lu: entry \"%.*s\" names free inode %lu",
+				 dir->i_ino, (int)len, name, ino);
 		err = -EIO;
 	}
 	return err;

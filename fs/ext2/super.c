@@ -3,7 +3,8 @@
  * read and checked, the feature policy, the mount state kept, statfs,
  * sync and unmount (2.4 fs/ext2/super.c: ext2_read_super,
  * ext2_check_descriptors, ext2_setup_super, ext2_put_super,
- * ext2_write_super, ext2_statfs, ext2_error).
+ * ext2_write_super, ext2_statfs, ext2_error - here ext2_error_inode and
+ * ext2_error_group, which log each corrupt object once per mount).
  *
  * Mount: open the device, attach its buffer cache at the super block's
  * block size, read the super block at byte 1024, check its geometry
@@ -24,19 +25,55 @@
 #include "fs/ext2/ext2_i.h"
 #include "vm/slab.h"
 
-void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
+#define ERR_GROUP_KEY	(1ULL << 63)
+
+/* Caller holds s_lock: whether obj's error is new to this mount. */
+static int first_error(struct ext2_sb_info *sbi, uint64_t obj)
+{
+	unsigned int i;
+
+	for (i = 0; i < EXT2_ERR_OBJECTS; i++)
+		if (sbi->s_err_objs[i] == obj)
+			return 0;
+	sbi->s_err_objs[sbi->s_err_next++ % EXT2_ERR_OBJECTS] = obj;
+	return 1;
+}
+
+static void error_once(struct super_block *sb, uint64_t obj, const char *func,
+		       const char *fmt, va_list ap)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 	char msg[256];
+	int first;
+
+	spin_lock(&sbi->s_lock);
+	sbi->s_mount_state |= EXT2_ERROR_FS;
+	first = first_error(sbi, obj);
+	spin_unlock(&sbi->s_lock);
+	if (!first)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vm_log("ext2 error (%s): %s", func, msg);
+}
+
+void ext2_error_inode(struct super_block *sb, unsigned long ino, const char *func,
+		      const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	error_once(sb, ino, func, fmt, ap);
 	va_end(ap);
-	vm_log("ext2 error (%s): %s", func, msg);
-	spin_lock(&sbi->s_lock);
-	sbi->s_mount_state |= EXT2_ERROR_FS;
-	spin_unlock(&sbi->s_lock);
+}
+
+void ext2_error_group(struct super_block *sb, unsigned long group, const char *func,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_once(sb, ERR_GROUP_KEY | group, func, fmt, ap);
+	va_end(ap);
 }
 
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block)

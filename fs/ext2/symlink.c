@@ -40,7 +40,7 @@ ssize_t ext2_readlink(struct inode *inode, char *buf, size_t size)
 	return (ssize_t)len;
 
 out_corrupt:
-	ext2_error(inode->i_sb, __func__, "symlink inode %lu: bad target length %zu",
-		   inode->i_ino, len);
+	ext2_error_inode(inode->i_sb, inode->i_ino, __func__,
+			 "symlink inode %lu: bad target length %zu", inode->i_ino, len);
 	return -EIO;
 }

@@ -139,8 +139,8 @@ static void rehash(char *block)
 
 static int bad_block(struct inode *inode, unsigned long nr, const char *why)
 {
-	ext2_error(inode->i_sb, "ext2_xattr", "inode %lu: xattr block %lu: %s",
-		   inode->i_ino, nr, why);
+	ext2_error_inode(inode->i_sb, inode->i_ino, "ext2_xattr",
+			 "inode %lu: xattr block %lu: %s", inode->i_ino, nr, why);
 	return -EIO;
 }
 

@@ -849,6 +849,7 @@ static Suite *blkdev_suite(void)
 	tcase_add_test(err, test_flush_waits_for_writes);
 	suite_add_tcase(s, err);
 
+	tcase_set_timeout(merge, 30);
 	tcase_add_loop_test(merge, test_merge_adjacent, 0, 2);
 	tcase_add_test(merge, test_merge_never_mixes_directions);
 	tcase_add_test(merge, test_front_merge_one_segment);

@@ -159,7 +159,6 @@ START_TEST(test_stream_1g_in_16m)
 	unsigned long stall_w, stall_r;
 	const char *image = make_image(size);
 	double t;
-	int i;
 
 	vm_test_boot(MiB(16), 0, KMAP_DIRECT);
 	bdev = open_image(image);
@@ -199,12 +198,7 @@ START_TEST(test_stream_1g_in_16m)
 
 	/* kswapd, back, brings the zones up again. */
 	ck_assert_int_eq(kswapd_start(), 0);
-	for (i = 0; i < 300 && !zones_above_min(); i++) {
-		struct timespec ts = { 0, 10 * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	ck_assert(zones_above_min());
+	ck_assert_msg(vm_test_wait_for(zones_above_min(), 60), "kswapd left the zones low");
 	kswapd_stop();
 	flusher_stop();
 	ck_assert_int_eq(bdev_cache_detach(bdev), 0);

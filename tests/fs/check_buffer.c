@@ -29,13 +29,6 @@
 static char *image;
 static struct block_device *bdev;
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void setup(unsigned long mem, unsigned long lowmem, unsigned int blocksize)
 {
 	vm_test_boot(mem, lowmem, KMAP_STRICT);
@@ -190,7 +183,7 @@ START_TEST(test_flusher_writes_buffers)
 	struct writeback_params p = { .expire_ms = 100, .interval_ms = 30,
 				      .background_ratio = 10, .dirty_ratio = 40 };
 	struct buffer_head *bh[16];
-	int i, j;
+	int i;
 
 	setup(MiB(16), 0, 1024);
 	ck_assert_int_eq(writeback_set_params(&p), 0);
@@ -203,11 +196,8 @@ START_TEST(test_flusher_writes_buffers)
 		brelse(bh[i]);
 	}
 	ck_assert_int_gt(nr_dirty_pages(), 0);
-	for (j = 0; j < 300 && nr_dirty_pages(); j++)
-		sleep_ms(10);
-	ck_assert_int_eq(nr_dirty_pages(), 0);
-	for (j = 0; j < 200 && nr_writeback_pages(); j++)
-		sleep_ms(10);
+	ck_assert_msg(vm_test_wait_for(!nr_dirty_pages() && !nr_writeback_pages(), 60),
+		      "%ld dirty, %ld under writeback", nr_dirty_pages(), nr_writeback_pages());
 	for (i = 0; i < 16; i++) {
 		ck_assert(!buffer_dirty(bh[i]));
 		ck_assert(image_equals(bh[i]->b_data, 1024, (1000ULL + (unsigned long long)i * 5) * 1024));

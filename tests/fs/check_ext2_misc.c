@@ -120,6 +120,51 @@ START_TEST(test_xattr)
 }
 END_TEST
 
+static void poke(const char *img, unsigned long long off, const void *data, size_t len)
+{
+	int fd = open(img, O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, data, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+/* The xattr block's h_refcount, as on the image (1 KiB blocks). */
+static uint32_t refcount_of(const char *img, unsigned long blk)
+{
+	uint32_t v = 0;
+	int fd = open(img, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &v, 4, (off_t)(blk * 1024 + 4)), 4);
+	close(fd);
+	return le32_to_cpu(v);
+}
+
+/* Whether the block bitmap has blk in use, as debugfs reads it. */
+static int block_in_use(const char *img, unsigned long blk)
+{
+	int st = t_sh("debugfs -R 'testb %lu' '%s' 2>/dev/null | grep -q 'marked in use'",
+		      blk, img);
+
+	ck_assert_int_ge(st, 0);
+	return st == 0;
+}
+
+/* Share path's xattr block blk (path has none) as e2fsck would accept
+ * it: the pointer, i_blocks, and a count of two users, with debugfs. */
+static void share_block(const char *img, const char *path, unsigned long blk)
+{
+	uint32_t two = cpu_to_le32(2);
+
+	ck_assert_int_eq(t_sh("debugfs -w -R 'sif %s file_acl %lu' '%s' >/dev/null 2>&1",
+			      path, blk, img), 0);
+	ck_assert_int_eq(t_sh("debugfs -w -R 'sif %s blocks 2' '%s' >/dev/null 2>&1", path,
+			      img), 0);
+	poke(img, blk * 1024ULL + 4, &two, 4);
+	ck_assert_int_eq(t_e2fsck(img), 0);
+}
+
 /* A block shared by two inodes (as e2fsck/mke2fs may leave them): a
  * change copies it, a deletion only drops the count. */
 START_TEST(test_xattr_shared)
@@ -139,18 +184,12 @@ START_TEST(test_xattr_shared)
 	iput(a);
 	iput(b);
 	umount_fx(&f);
-	/* point b at a's block and count two users, with debugfs */
 	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat /a' '%s' 2>/dev/null | "
 		 "sed -n 's/.*File ACL: \\([0-9]*\\).*/\\1/p'", f.img);
 	p = popen(cmd, "r");
 	ck_assert_int_eq(fscanf(p, "%lu", &blk), 1);
 	pclose(p);
-	ck_assert_int_eq(t_sh("debugfs -w -R 'sif /b file_acl %lu' '%s' >/dev/null 2>&1",
-			      blk, f.img), 0);
-	ck_assert_int_eq(t_sh("debugfs -w -R 'sif /b blocks 2' '%s' >/dev/null 2>&1", f.img), 0);
-	ck_assert_int_eq(t_sh("printf '\\002' | dd of='%s' bs=1 seek=%lu conv=notrunc 2>/dev/null",
-			      f.img, blk * 1024 + 4), 0);
-	ck_assert_int_eq(t_e2fsck(f.img), 0);
+	share_block(f.img, "/b", blk);
 	mount_fx(&f, 0);
 	b = t_walk(f.sb, "b");
 	ck_assert_int_eq(ext2_getxattr(b, "user.k", buf, sizeof(buf)), 6);
@@ -162,12 +201,35 @@ START_TEST(test_xattr_shared)
 	iput(a);
 	umount_fx(&f);
 	ck_assert_int_eq(t_e2fsck(f.img), 0);
-	/* share again, then delete one user */
-	ck_assert_int_eq(t_sh("debugfs -w -R 'sif /b file_acl %lu' '%s' >/dev/null 2>&1",
-			      blk, f.img), 0);
+	ck_assert_uint_eq(refcount_of(f.img, blk), 1);
+
+	/* Share again (b's copy removed first), then delete one user: the
+	 * count drops, the block stays for the other. */
 	mount_fx(&f, 0);
+	b = t_walk(f.sb, "b");
+	ck_assert_int_eq(ext2_removexattr(b, "user.k"), 0);
+	iput(b);
 	umount_fx(&f);
-	teardown(&f, 0);
+	share_block(f.img, "/b", blk);
+	mount_fx(&f, 0);
+	ck_assert_int_eq(ext2_unlink(f.root, "a", 1), 0);
+	b = t_walk(f.sb, "b");
+	ck_assert_int_eq(ext2_getxattr(b, "user.k", buf, sizeof(buf)), 6);
+	ck_assert(!memcmp(buf, "shared", 6));
+	iput(b);
+	umount_fx(&f);
+	ck_assert_int_eq(t_e2fsck(f.img), 0);
+	ck_assert_uint_eq(refcount_of(f.img, blk), 1);
+	ck_assert(block_in_use(f.img, blk));
+	mount_fx(&f, 0);
+	b = t_walk(f.sb, "b");
+	ck_assert_int_eq(ext2_getxattr(b, "user.k", buf, sizeof(buf)), 6);
+	iput(b);
+	/* the last user goes: so does the block */
+	ck_assert_int_eq(ext2_unlink(f.root, "b", 1), 0);
+	umount_fx(&f);
+	ck_assert(!block_in_use(f.img, blk));
+	teardown(&f, 1);
 }
 END_TEST
 
@@ -314,15 +376,6 @@ static unsigned long bmap(const char *img, const char *path, unsigned long blk)
 	return phys;
 }
 
-static void poke(const char *img, unsigned long long off, const void *data, size_t len)
-{
-	int fd = open(img, O_RDWR);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, data, len, (off_t)off), (ssize_t)len);
-	close(fd);
-}
-
 static void sif(const char *img, const char *path, const char *field, unsigned long v)
 {
 	ck_assert_int_eq(t_sh("debugfs -w -R 'sif %s %s %lu' '%s' >/dev/null 2>&1", path, field,
@@ -340,16 +393,41 @@ static void others_fine(struct fixture *f)
 	free(data);
 }
 
+/* Each damaged object's errors: one log line naming it, however often
+ * it is used. */
+static void one_line_each(const char *log, const unsigned long *ino, int n)
+{
+	char needle[64];
+	int i;
+
+	ck_assert_msg(t_log_count(log, "ext2 error") == n, "%d objects, log:\n%s", n, log);
+	for (i = 0; i < n; i++) {
+		int lines;
+
+		snprintf(needle, sizeof(needle), "inode %lu:", ino[i]);
+		lines = t_log_count(log, needle);
+		snprintf(needle, sizeof(needle), "inode %lu,", ino[i]);
+		lines += t_log_count(log, needle);
+		ck_assert_msg(lines == 1, "inode %lu: %d lines, log:\n%s", ino[i], lines, log);
+	}
+}
+
 START_TEST(test_corrupt_objects)
 {
+	static const char *const damaged[] = { "/d1/d2", "/small", "/dind", "/twelve", "/slow" };
+	unsigned long ino[ARRAY_SIZE(damaged)];
 	struct fixture f;
 	struct inode *inode, *tmp;
-	char buf[8192];
+	struct t_log log;
+	char buf[8192], *text;
 	uint16_t bad_rec = 5;
 	uint32_t v;
 	unsigned long blk;
+	size_t k;
 
 	setup(&f, 0, 1024, 1);
+	for (k = 0; k < ARRAY_SIZE(damaged); k++)
+		ino[k] = t_ino(f.img, damaged[k]);
 	/* a directory block with a bad rec_len */
 	blk = bmap(f.img, "/d1/d2", 0);
 	poke(f.img, blk * 1024ULL + 4, &bad_rec, 2);
@@ -376,6 +454,7 @@ START_TEST(test_corrupt_objects)
 	sif(f.img, "/twelve", "mode", 0170644);
 	sif(f.img, "/slow", "size", 5000);
 	mount_fx(&f, 0);
+	t_log_begin(&log);
 	/* the bad directory */
 	inode = t_walk(f.sb, "d1/d2");
 	ck_assert_ptr_nonnull(inode);
@@ -396,9 +475,11 @@ START_TEST(test_corrupt_objects)
 	ck_assert_int_eq(ext2_file_read(inode, NULL, buf, 1024, 0), 1024);
 	iput(inode);
 	ck_assert_int_eq(ext2_unlink(f.root, "dind", 4), 0);	/* frees what it can */
-	/* the bad mode and the bad symlink */
+	/* the bad mode (never cached: read again each time) and the bad symlink */
+	ck_assert_ptr_null(t_walk(f.sb, "twelve"));
 	ck_assert_ptr_null(t_walk(f.sb, "twelve"));
 	inode = t_walk(f.sb, "slow");
+	ck_assert_int_eq(ext2_readlink(inode, buf, sizeof(buf)), -EIO);
 	ck_assert_int_eq(ext2_readlink(inode, buf, sizeof(buf)), -EIO);
 	iput(inode);
 	others_fine(&f);
@@ -406,6 +487,9 @@ START_TEST(test_corrupt_objects)
 	ck_assert_int_eq(ext2_file_write(inode, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
 	iput(inode);
 	umount_fx(&f);
+	text = t_log_end(&log);
+	one_line_each(text, ino, (int)ARRAY_SIZE(damaged));
+	free(text);
 	teardown(&f, 0);
 }
 END_TEST

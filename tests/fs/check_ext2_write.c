@@ -510,12 +510,76 @@ START_TEST(test_threads)
 }
 END_TEST
 
-/* Cross-directory renames of directories racing creates, unlinks and
- * rmdirs in both directories and below: no deadlock, a clean image. */
+/*
+ * Cross-directory renames of directories racing creates, unlinks and
+ * rmdirs in both directories and below: no deadlock, every call returns
+ * what its race allows, the namespace at the end is what the successes
+ * add up to, and a clean image.  Names are per thread ("r<id>"), so only
+ * the shared "mover" can be missing when looked for.
+ */
 struct racer {
 	struct inode *a, *b;
 	int id, iters;
+	int moved_ab, moved_ba;		/* renames of mover that succeeded */
+	int found;			/* lookups of mover that found it */
+	int bad, bad_err;		/* calls that returned what they must not */
+	const char *bad_op;
 };
+
+/* Record err unless it is 0 or allowed (0 when none is). */
+static int expect(struct racer *r, const char *op, int err, int allowed)
+{
+	if (err && err != allowed && !r->bad++) {
+		r->bad_op = op;
+		r->bad_err = err;
+	}
+	return err;
+}
+
+static void race_mover(struct racer *r)
+{
+	if (!expect(r, "rename a->b", ext2_rename(r->a, "mover", 5, r->b, "mover", 5, 0),
+		    -ENOENT))
+		r->moved_ab++;
+	if (!expect(r, "rename b->a", ext2_rename(r->b, "mover", 5, r->a, "mover", 5, 0),
+		    -ENOENT))
+		r->moved_ba++;
+}
+
+static void race_files(struct racer *r, const char *name, int i)
+{
+	struct inode *dir = i & 1 ? r->a : r->b, *x;
+
+	if (!expect(r, "create", ext2_create(dir, name, strlen(name), 0644, 0, 0, &x), 0))
+		iput(x);
+	expect(r, "unlink", ext2_unlink(dir, name, strlen(name)), 0);
+}
+
+static void race_dirs(struct racer *r, const char *name)
+{
+	struct inode *x;
+
+	if (!expect(r, "mkdir", ext2_mkdir(r->a, name, strlen(name), 0755, 0, 0, &x), 0))
+		iput(x);
+	expect(r, "rename dir", ext2_rename(r->a, name, strlen(name), r->b, name, strlen(name), 0),
+	       0);
+	expect(r, "rmdir", ext2_rmdir(r->b, name, strlen(name)), 0);
+}
+
+static void race_inside(struct racer *r, const char *name)
+{
+	struct inode *x, *y;
+
+	/* Between the two lookups mover may go from b to a: both miss. */
+	if (expect(r, "lookup a", ext2_lookup(r->a, "mover", 5, &x), -ENOENT) &&
+	    expect(r, "lookup b", ext2_lookup(r->b, "mover", 5, &x), -ENOENT))
+		return;
+	r->found++;
+	if (!expect(r, "create inside", ext2_create(x, name, strlen(name), 0644, 0, 0, &y), 0))
+		iput(y);
+	expect(r, "unlink inside", ext2_unlink(x, name, strlen(name)), 0);
+	iput(x);
+}
 
 static void *racer_main(void *arg)
 {
@@ -523,49 +587,54 @@ static void *racer_main(void *arg)
 	char name[32];
 	int i;
 
+	snprintf(name, sizeof(name), "r%d", r->id);
 	for (i = 0; i < r->iters; i++) {
-		struct inode *x;
-
-		snprintf(name, sizeof(name), "r%d", r->id);
 		switch (r->id % 4) {
 		case 0:		/* move a directory between a and b */
-			ext2_rename(r->a, "mover", 5, r->b, "mover", 5, 0);
-			ext2_rename(r->b, "mover", 5, r->a, "mover", 5, 0);
+			race_mover(r);
 			break;
 		case 1:		/* files in both */
-			if (!ext2_create(i & 1 ? r->a : r->b, name, strlen(name), 0644, 0, 0, &x))
-				iput(x);
-			ext2_unlink(i & 1 ? r->a : r->b, name, strlen(name));
+			race_files(r, name, i);
 			break;
 		case 2:		/* directories appear and go */
-			if (!ext2_mkdir(r->a, name, strlen(name), 0755, 0, 0, &x))
-				iput(x);
-			ext2_rename(r->a, name, strlen(name), r->b, name, strlen(name), 0);
-			ext2_rmdir(r->b, name, strlen(name));
+			race_dirs(r, name);
 			break;
 		case 3:		/* inside the moving directory */
-			if (!ext2_lookup(r->a, "mover", 5, &x) || !ext2_lookup(r->b, "mover", 5, &x)) {
-				struct inode *y;
-
-				if (!ext2_create(x, name, strlen(name), 0644, 0, 0, &y))
-					iput(y);
-				ext2_unlink(x, name, strlen(name));
-				iput(x);
-			}
+			race_inside(r, name);
 			break;
 		}
 	}
 	return NULL;
 }
 
+static int count_entry(void *ctx, const char *name, size_t len, unsigned long ino,
+		       unsigned char dtype, loff_t next)
+{
+	int *n = ctx;
+
+	(void)ino; (void)dtype; (void)next;
+	if (!(len == 1 && name[0] == '.') && !(len == 2 && !memcmp(name, "..", 2)))
+		(*n)++;
+	return 0;
+}
+
+/* Entries of dir but . and .. */
+static int entries(struct inode *dir)
+{
+	int n = 0;
+
+	ck_assert_int_eq(ext2_readdir(dir, 0, count_entry, &n), 0);
+	return n;
+}
+
 START_TEST(test_rename_threads)
 {
-	enum { NT = 8 };
+	enum { NT = 8, ITERS = 150 };
 	struct fixture f;
 	struct racer r[NT];
 	pthread_t th[NT];
-	struct inode *a, *b, *m;
-	int i;
+	struct inode *a, *b, *m, *where;
+	int i, ab = 0, ba = 0;
 
 	setup(&f, _i, 0, 16384);
 	a = mkdir_(f.root, "a");
@@ -573,11 +642,30 @@ START_TEST(test_rename_threads)
 	m = mkdir_(a, "mover");
 	iput(m);
 	for (i = 0; i < NT; i++) {
-		r[i] = (struct racer){ .a = a, .b = b, .id = i, .iters = 150 };
+		r[i] = (struct racer){ .a = a, .b = b, .id = i, .iters = ITERS };
 		ck_assert_int_eq(pthread_create(&th[i], NULL, racer_main, &r[i]), 0);
 	}
 	for (i = 0; i < NT; i++)
-		pthread_join(th[i], NULL);
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < NT; i++) {
+		ck_assert_msg(!r[i].bad, "racer %d: %d bad calls, the first %s = %d", i,
+			      r[i].bad, r[i].bad_op, r[i].bad_err);
+		ab += r[i].moved_ab;
+		ba += r[i].moved_ba;
+	}
+	/* The first a->b rename of all finds mover in a; after that each
+	 * success moves it to the other side: a and b alternate. */
+	ck_assert_int_ge(ab, 1);
+	ck_assert_msg(ab == ba || ab == ba + 1, "%d renames a->b, %d b->a", ab, ba);
+	where = ab == ba ? a : b;
+	ck_assert_int_eq(ext2_lookup(where, "mover", 5, &m), 0);
+	ck_assert_int_eq(entries(m), 0);
+	iput(m);
+	ck_assert_int_eq(ext2_lookup(where == a ? b : a, "mover", 5, &m), -ENOENT);
+	ck_assert_int_eq(entries(a), where == a);	/* every r<id> went again */
+	ck_assert_int_eq(entries(b), where == b);
+	ck_assert_uint_eq(a->i_nlink, 2 + (where == a));
+	ck_assert_uint_eq(b->i_nlink, 2 + (where == b));
 	iput(a);
 	iput(b);
 	teardown(&f);

@@ -176,6 +176,67 @@ int t_e2fsck(const char *image)
 	return st;
 }
 
+unsigned long t_ino(const char *image, const char *path)
+{
+	char cmd[9000];
+	unsigned long ino = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat %s' '%s' 2>/dev/null | "
+		 "sed -n 's/^Inode: *\\([0-9]*\\).*/\\1/p'", path, image);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(fscanf(p, "%lu", &ino) == 1, "no inode for %s", path);
+	pclose(p);
+	return ino;
+}
+
+/* ---- the log ---------------------------------------------------------------- */
+
+void t_log_begin(struct t_log *l)
+{
+	fflush(stderr);
+	l->file = tmpfile();
+	ck_assert_ptr_nonnull(l->file);
+	l->saved_fd = dup(STDERR_FILENO);
+	ck_assert_int_ge(l->saved_fd, 0);
+	ck_assert_int_ge(dup2(fileno(l->file), STDERR_FILENO), 0);
+}
+
+char *t_log_end(struct t_log *l)
+{
+	long len;
+	char *text;
+
+	fflush(stderr);
+	ck_assert_int_ge(dup2(l->saved_fd, STDERR_FILENO), 0);
+	close(l->saved_fd);
+	len = ftell(l->file);
+	ck_assert_int_ge(len, 0);
+	text = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(text);
+	rewind(l->file);
+	ck_assert_int_eq(fread(text, 1, (size_t)len, l->file), len);
+	text[len] = '\0';
+	fclose(l->file);
+	return text;
+}
+
+int t_log_count(const char *log, const char *needle)
+{
+	int n = 0;
+
+	while (*log) {
+		const char *end = strchr(log, '\n');
+		size_t len = end ? (size_t)(end - log) : strlen(log);
+
+		if (memmem(log, len, needle, strlen(needle)))
+			n++;
+		log += len + (end != NULL);
+	}
+	return n;
+}
+
 /* ---- walking an image ---------------------------------------------------- */
 
 struct inode *t_walk(struct super_block *sb, const char *path)

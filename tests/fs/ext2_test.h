@@ -11,6 +11,7 @@
 #define IMGFS_TESTS_EXT2_TEST_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "fs/ext2/ext2.h"
 #include "tests/vm/vm_test.h"
 
@@ -54,6 +55,20 @@ int t_e2fsck(const char *image);
 
 /* Run a shell command; its exit status. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The inode number of path ("/a/b") in image, as debugfs reads it. */
+unsigned long t_ino(const char *image, const char *path);
+
+/* What the code under test logs (stderr) between t_log_begin() and
+ * t_log_end(): the text, malloc'ed. */
+struct t_log {
+	int saved_fd;
+	FILE *file;
+};
+void t_log_begin(struct t_log *l);
+char *t_log_end(struct t_log *l);
+/* Lines of log that contain needle. */
+int t_log_count(const char *log, const char *needle);
 
 /* Read a whole file of the image by path relative to the root ("a/b").
  * Returns malloc'ed contents and *len; NULL if missing. */

@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "tests/blockdev/blk_test.h"
 #include "vm/bounce.h"
 #include "vm/fault_inject.h"
@@ -271,6 +270,23 @@ static void *bounce_waiter(void *arg)
 	return NULL;
 }
 
+/*
+ * The waiter has slept on the pool, given up after EMERGENCY_WAIT_MS,
+ * tried the allocator with reclaim (failing: fail_low_allocations) and
+ * gone back to sleep - without returning.  Waits for the count of pool
+ * sleeps to pass waits + 2, or for the waiter to return, whichever comes
+ * first: a waiter that returns without a refill is caught however fast
+ * or slow the machine is.
+ */
+static void still_waiting(struct waiter *w, unsigned long waits)
+{
+	ck_assert_msg(vm_test_wait_for(__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) ||
+				       sum_vm_event(EMERGENCY_WAIT) >= waits + 2, 60),
+		      "the waiter neither slept twice nor returned");
+	ck_assert_msg(!__atomic_load_n(&w->done, __ATOMIC_SEQ_CST),
+		      "create_bounce() returned with the pool empty");
+}
+
 /* Empty pool: the next bounce sleeps until a completion refills it. */
 START_TEST(test_empty_pool_waits_for_refill)
 {
@@ -278,6 +294,7 @@ START_TEST(test_empty_pool_waits_for_refill)
 	struct orig o[POOL_SIZE];
 	struct waiter w;
 	struct page *high;
+	unsigned long waits;
 	pthread_t t;
 	int i;
 
@@ -291,10 +308,9 @@ START_TEST(test_empty_pool_waits_for_refill)
 	for (i = 0; i < POOL_SIZE; i++)
 		b[i] = create_bounce(READ, o[i].bh, max_low_pfn);
 	pools_are(0, POOL_SIZE - (int)sum_vm_event(EMERGENCY_BH_HIT));
+	waits = sum_vm_event(EMERGENCY_WAIT);
 	ck_assert_int_eq(pthread_create(&t, NULL, bounce_waiter, &w), 0);
-	usleep(50000);
-	ck_assert_int_eq(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
-	ck_assert_uint_ge(sum_vm_event(EMERGENCY_WAIT), 1);
+	still_waiting(&w, waits);
 	b[0]->b_end_io(b[0], 1);			/* refills one page */
 	pthread_join(t, NULL);
 	ck_assert_int_eq(w.done, 1);
@@ -327,7 +343,9 @@ START_TEST(test_dma_only_skips_normal_pool_pages)
 	struct buffer_head *b[POOL_SIZE], *nb;
 	struct orig o[POOL_SIZE], no;
 	struct page *high, *normal;
+	struct bounce_pool_stats st;
 	struct waiter w;
+	unsigned long waits;
 	pthread_t t;
 	int i;
 
@@ -349,9 +367,11 @@ START_TEST(test_dma_only_skips_normal_pool_pages)
 	nb->b_end_io(nb, 1);				/* the pool: one NORMAL page */
 	pools_are(1, (int)(POOL_SIZE + 1 - sum_vm_event(EMERGENCY_BH_HIT)));
 
+	waits = sum_vm_event(EMERGENCY_WAIT);
 	ck_assert_int_eq(pthread_create(&t, NULL, dma_bounce_waiter, &w), 0);
-	usleep(50000);
-	ck_assert_int_eq(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
+	still_waiting(&w, waits);
+	bounce_get_pool_stats(&st);
+	ck_assert_int_eq(st.nr_emergency_pages, 1);	/* the NORMAL page stays */
 	b[0]->b_end_io(b[0], 1);			/* a DMA page comes back */
 	pthread_join(t, NULL);
 	ck_assert_int_eq(zone_idx(page_zone(w.b->b_page)), ZONE_DMA);
@@ -478,6 +498,7 @@ static Suite *bounce_suite(void)
 	TCase *tc = tcase_create("bounce");
 	TCase *dev = tcase_create("device");
 
+	tcase_set_timeout(tc, 120);	/* threads wait on each other (still_waiting) */
 	tcase_add_test(tc, test_pools_filled_at_boot);
 	tcase_add_loop_test(tc, test_write_copies_down, 0, 2);
 	tcase_add_loop_test(tc, test_read_copies_up, 0, 2);

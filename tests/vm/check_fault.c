@@ -132,6 +132,7 @@ static Suite *fault_suite(void)
 	Suite *s = suite_create("fault_inject");
 	TCase *tc = tcase_create("fault_inject");
 
+	tcase_set_timeout(tc, 30);	/* threads; Check's 4 s is tight under TSan */
 	tcase_add_test(tc, test_nth_fails_once);
 	tcase_add_test(tc, test_every_nth);
 	tcase_add_test(tc, test_failing_zone_falls_back);

@@ -377,14 +377,11 @@ static int kmapper_done(struct kmapper *k)
 	return __atomic_load_n(&k->done, __ATOMIC_ACQUIRE);
 }
 
-/* Wait (up to 5 s) until at least n kmap()s have slept for a slot. */
+/* Wait until at least n kmap()s have slept for a slot. */
 static void wait_for_sleepers(unsigned long n)
 {
-	int ms;
-
-	for (ms = 0; ms < 5000 && stats().nr_kmap_waits < n; ms += 10)
-		sleep_ms(10);
-	ck_assert_uint_ge(stats().nr_kmap_waits, n);
+	ck_assert_msg(vm_test_wait_for(stats().nr_kmap_waits >= n, 30),
+		      "%lu kmap()s slept for a slot, expected %lu", stats().nr_kmap_waits, n);
 }
 
 static struct page *held[LAST_PKMAP];

@@ -160,6 +160,7 @@ static Suite *pageset_suite(void)
 	Suite *s = suite_create("pageset");
 	TCase *tc = tcase_create("pageset");
 
+	tcase_set_timeout(tc, 30);	/* threads; Check's 4 s is tight under TSan */
 	tcase_add_test(tc, test_hot_page_reused_first);
 	tcase_add_test(tc, test_batched_refill);
 	tcase_add_test(tc, test_give_back_at_high);

@@ -73,7 +73,6 @@ END_TEST
 START_TEST(test_kswapd_balances)
 {
 	struct store_mapping sm;
-	int i;
 
 	vm_test_boot(MiB(8), 0, KMAP_DIRECT);
 	ck_assert_int_eq(kswapd_start(), 0);
@@ -82,8 +81,9 @@ START_TEST(test_kswapd_balances)
 	ck_assert_uint_gt(sum_vm_event(KSWAPD_WAKEUP), 0);
 	ck_assert_uint_gt(sum_vm_event(PAGEOUTRUN), 0);
 	/* Left alone, kswapd brings the zone back up. */
-	for (i = 0; i < 200 && !(zone_free_pages(ZONE0) > ZONE0->pages_high); i++)
-		sleep_ms(10);
+	ck_assert_msg(vm_test_wait_for(zones_above_min() &&
+				       zone_free_pages(ZONE0) > ZONE0->pages_low, 60),
+		      "kswapd left the zones low");
 	drain_all_pages();
 	ck_assert(zones_above_min());
 	ck_assert_uint_gt(zone_free_pages(ZONE0), ZONE0->pages_low);
@@ -249,12 +249,16 @@ END_TEST
 
 /* ---- the flusher ----------------------------------------------------------- */
 
+/*
+ * Ages are chosen so that no delay can change the verdict: under an
+ * hour's expiry the data is young however slow the machine; with expiry
+ * 0 it is old at once.
+ */
 START_TEST(test_flusher_expires_old_data)
 {
-	struct writeback_params p = { .expire_ms = 200, .interval_ms = 50,
+	struct writeback_params p = { .expire_ms = 3600000, .interval_ms = 10,
 				      .background_ratio = 10, .dirty_ratio = 40 };
 	struct store_mapping sm;
-	int i;
 
 	vm_test_boot(MiB(16), 0, KMAP_DIRECT);
 	ck_assert_int_eq(writeback_set_params(&p), 0);
@@ -262,11 +266,17 @@ START_TEST(test_flusher_expires_old_data)
 	store_init(&sm, 64, GFP_HIGHUSER, 0, 1);
 	write_pages(&sm, 0, 20, 9);
 	ck_assert_int_eq(nr_dirty_pages(), 20);
-	sleep_ms(80);
-	ck_assert_int_eq(store_writes(&sm), 0);		/* too young yet */
-	for (i = 0; i < 300 && nr_dirty_pages(); i++)
-		sleep_ms(10);
-	ck_assert_int_eq(nr_dirty_pages(), 0);
+	/* Passes from this thread, so that they surely ran: too young yet,
+	 * and below the background share. */
+	ck_assert_uint_eq(writeback_run(0), 0);
+	ck_assert_uint_eq(writeback_run(1), 0);
+	ck_assert_int_eq(store_writes(&sm), 0);
+	ck_assert_int_eq(nr_dirty_pages(), 20);
+	/* Now everything is old: the flusher thread writes it on its own. */
+	p.expire_ms = 0;
+	ck_assert_int_eq(writeback_set_params(&p), 0);
+	ck_assert_msg(vm_test_wait_for(!nr_dirty_pages(), 60), "%ld pages still dirty",
+		      nr_dirty_pages());
 	ck_assert_int_eq(filemap_fdatawait(&sm.mapping), 0);	/* the copies are done */
 	ck_assert_int_eq(store_writes(&sm), 20);
 	ck_assert_int_eq(pat_check(sm.data, 0, 20 * PAGE_SIZE, 9), 0);
@@ -282,7 +292,6 @@ START_TEST(test_flusher_background_share)
 				      .background_ratio = 2, .dirty_ratio = 40 };
 	unsigned long bg, limit;
 	struct store_mapping sm;
-	int i;
 
 	vm_test_boot(MiB(16), 0, KMAP_DIRECT);
 	ck_assert_int_eq(writeback_set_params(&p), 0);
@@ -291,14 +300,15 @@ START_TEST(test_flusher_background_share)
 	dirty_thresholds(&bg, &limit);
 	ck_assert_uint_lt(bg, 100);
 	write_pages(&sm, 0, 300, 4);	/* well over 2%: the writer wakes it */
-	for (i = 0; i < 300 && nr_dirty_pages() > (long)bg; i++)
-		sleep_ms(10);
-	dirty_thresholds(&bg, &limit);
-	ck_assert_int_le(nr_dirty_pages(), (long)bg);
+	ck_assert_msg(vm_test_wait_for((dirty_thresholds(&bg, &limit),
+					nr_dirty_pages() <= (long)bg), 60),
+		      "%ld pages dirty, background share %lu", nr_dirty_pages(), bg);
 	ck_assert_int_gt(store_writes(&sm), 0);
 	/* Below the share, young data is left alone (the flusher stops
-	 * within one 64-page turn of the threshold). */
-	sleep_ms(200);
+	 * within one 64-page turn of the threshold): passes from this
+	 * thread, so that they surely ran, leave it dirty. */
+	writeback_run(0);
+	writeback_run(1);
 	ck_assert_int_gt(nr_dirty_pages(), 0);
 	ck_assert_int_lt(store_writes(&sm), 300);
 	flusher_stop();

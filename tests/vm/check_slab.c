@@ -5,7 +5,8 @@
  * is behaviour seen from outside: addresses, counts from
  * kmem_cache_get_info(), frames in the buddy allocator (nr_free_pages),
  * constructor calls, /proc/slabinfo text.  Tests that expect a BUG() run
- * the whole scenario in a child (vm_test_dies_with); the arena is shared
+ * the whole scenario in a child and check both the signal (SIGABRT) and
+ * the line saying which check fired (vm_test_dies_saying); the arena is shared
  * memory, so the parent does not touch the VM afterwards.
  */
 #define _GNU_SOURCE
@@ -607,6 +608,9 @@ static void global_switch_overrun(void *arg)
 	overrun((void *)0UL);
 }
 
+/* What the check that caught it says (vm/slab.c slab_bug): the death
+ * must come from that check, not from any other abort on the way. */
+#define REPORT(what)	": " what "\n"
 #define RZ	((void *)(unsigned long)SLAB_RED_ZONE)
 #define PZ	((void *)(unsigned long)SLAB_POISON)
 #define RZPZ	((void *)(unsigned long)(SLAB_RED_ZONE | SLAB_POISON))
@@ -614,35 +618,38 @@ static void global_switch_overrun(void *arg)
 START_TEST(test_redzone_overrun)
 {
 	boot();
-	ck_assert(vm_test_dies_with(overrun, RZ, SIGABRT));
+	ck_assert(vm_test_dies_saying(overrun, RZ, SIGABRT,
+				      REPORT("red zone after the object overwritten")));
 }
 END_TEST
 
 START_TEST(test_redzone_underrun)
 {
 	boot();
-	ck_assert(vm_test_dies_with(underrun, RZPZ, SIGABRT));
+	ck_assert(vm_test_dies_saying(underrun, RZPZ, SIGABRT,
+				      REPORT("red zone before the object overwritten")));
 }
 END_TEST
 
 START_TEST(test_redzone_double_free)
 {
 	boot();
-	ck_assert(vm_test_dies_with(double_free, RZ, SIGABRT));
+	ck_assert(vm_test_dies_saying(double_free, RZ, SIGABRT, REPORT("freed twice (red zone)")));
 }
 END_TEST
 
 START_TEST(test_plain_double_free)
 {
 	boot();
-	ck_assert(vm_test_dies_with(double_free, (void *)0UL, SIGABRT));
+	ck_assert(vm_test_dies_saying(double_free, (void *)0UL, SIGABRT, REPORT("freed twice")));
 }
 END_TEST
 
 START_TEST(test_poison_use_after_free)
 {
 	boot();
-	ck_assert(vm_test_dies_with(use_after_free, PZ, SIGABRT));
+	ck_assert(vm_test_dies_saying(use_after_free, PZ, SIGABRT,
+				      REPORT("written after it was freed (poison)")));
 }
 END_TEST
 
@@ -656,21 +663,21 @@ END_TEST
 START_TEST(test_wrong_cache)
 {
 	boot();
-	ck_assert(vm_test_dies_with(wrong_cache, NULL, SIGABRT));
+	ck_assert(vm_test_dies_saying(wrong_cache, NULL, SIGABRT, ", an object of cache victim\n"));
 }
 END_TEST
 
 START_TEST(test_misaligned_free)
 {
 	boot();
-	ck_assert(vm_test_dies_with(misaligned, NULL, SIGABRT));
+	ck_assert(vm_test_dies_saying(misaligned, NULL, SIGABRT, REPORT("not the start of an object")));
 }
 END_TEST
 
 START_TEST(test_kfree_not_slab)
 {
 	boot();
-	ck_assert(vm_test_dies_with(kfree_not_slab, NULL, SIGABRT));
+	ck_assert(vm_test_dies_saying(kfree_not_slab, NULL, SIGABRT, ", not a slab page\n"));
 }
 END_TEST
 
@@ -688,7 +695,8 @@ START_TEST(test_debug_switch)
 	ck_assert_int_eq(slab_debug_set(0), 1);
 	ck_assert_uint_eq(dbg.obj_size, 64);
 	ck_assert_uint_gt(dbg.objsize, plain.objsize);	/* room for the guards */
-	ck_assert(vm_test_dies_with(global_switch_overrun, NULL, SIGABRT));
+	ck_assert(vm_test_dies_saying(global_switch_overrun, NULL, SIGABRT,
+				      REPORT("red zone after the object overwritten")));
 }
 END_TEST
 

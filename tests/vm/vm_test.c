@@ -1,12 +1,15 @@
 /*
  * tests/vm/vm_test.c - invariants of the buddy allocator that several
- * suites check: snapshots of the free lists, and a full consistency walk.
+ * suites check (snapshots of the free lists, a full consistency walk),
+ * children that must die, and waiting on a condition (see vm_test.h).
  */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "tests/vm/vm_test.h"
 #include "vm/mm.h"
@@ -85,20 +88,91 @@ void buddy_check_all(void)
 		buddy_check_zone(z, map);
 }
 
-int vm_test_dies_with(void (*fn)(void *), void *arg, int sig)
+/* Runs fn in a child with stderr to out; the child's wait status. */
+static int run_child(void (*fn)(void *), void *arg, int sig, FILE *out)
 {
-	pid_t pid = fork();
+	pid_t pid;
 	int status;
 
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		/* Quiet the expected BUG() message; keep default signals. */
+		/* Keep the expected BUG() message out of the log; default
+		 * signal handling so that the death is seen as it is. */
 		signal(sig, SIG_DFL);
-		if (!freopen("/dev/null", "w", stderr))
+		if (dup2(fileno(out), STDERR_FILENO) < 0)
 			_exit(3);
 		fn(arg);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+	return status;
+}
+
+int vm_test_dies_saying(void (*fn)(void *), void *arg, int sig, const char *needle)
+{
+	FILE *out = tmpfile();
+	char text[8192];
+	size_t n;
+	int status, ok;
+
+	ck_assert_ptr_nonnull(out);
+	status = run_child(fn, arg, sig, out);
+	rewind(out);
+	n = fread(text, 1, sizeof(text) - 1, out);
+	text[n] = '\0';
+	fclose(out);
+	ok = WIFSIGNALED(status) && WTERMSIG(status) == sig;
+	if (ok && needle && !strstr(text, needle))
+		ok = 0;
+	if (!ok && needle)
+		fprintf(stderr, "child: wait status %#x, expected signal %d and \"%s\"; "
+			"it said:\n%s", status, sig, needle, text);
+	return ok;
+}
+
+int vm_test_dies_with(void (*fn)(void *), void *arg, int sig)
+{
+	return vm_test_dies_saying(fn, arg, sig, NULL);
+}
+
+/* ---- waiting on a condition ------------------------------------------------ */
+
+double vm_test_timeout_scale(void)
+{
+	const char *e = getenv("IMGFS_TIMEOUT_SCALE");
+	double f = e ? strtod(e, NULL) : 1.0;
+
+	return f >= 1.0 ? f : 1.0;
+}
+
+void vm_test_deadline(struct timespec *deadline, double secs)
+{
+	double t = secs * vm_test_timeout_scale();
+
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += (time_t)t;
+	deadline->tv_nsec += (long)((t - (double)(time_t)t) * 1e9);
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+int vm_test_past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+void vm_test_nap(void)
+{
+	struct timespec ts = { 0, 1000000L };
+
+	nanosleep(&ts, NULL);
 }

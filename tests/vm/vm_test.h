@@ -1,6 +1,8 @@
 /*
  * tests/vm/vm_test.h - what every VM suite needs: boot an arena of a given
- * shape inside the (forked) test, and a main() that runs one suite.
+ * shape inside the (forked) test, run a scenario that must die in a
+ * child, wait for another thread's progress, and a main() that runs one
+ * suite.
  */
 #ifndef IMGFS_TESTS_VM_TEST_H
 #define IMGFS_TESTS_VM_TEST_H
@@ -8,6 +10,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include "vm/vm.h"
 
 #define MiB(x)	((unsigned long)(x) << 20)
@@ -49,6 +52,31 @@ void buddy_check_all(void);
 
 /* Run fn in a child; true if it died of signal sig. */
 int vm_test_dies_with(void (*fn)(void *), void *arg, int sig);
+/* The same, and true only if the child's stderr contains needle (the
+ * BUG() or log line that says why it died). */
+int vm_test_dies_saying(void (*fn)(void *), void *arg, int sig, const char *needle);
+
+/*
+ * Waiting for another thread: never "sleep, then assert", which depends
+ * on the machine's speed.  vm_test_wait_for(cond, secs) polls cond until
+ * it holds, or until secs have passed - scaled by IMGFS_TIMEOUT_SCALE
+ * (configure sets it for the sanitizer trees) - and yields cond's value.
+ * The deadline only bounds a failing test; pick it far above any
+ * plausible delay.
+ */
+double vm_test_timeout_scale(void);
+void vm_test_deadline(struct timespec *deadline, double secs);
+int vm_test_past(const struct timespec *deadline);
+void vm_test_nap(void);
+#define vm_test_wait_for(cond, secs) ({					\
+	struct timespec __deadline;					\
+	int __ok;							\
+									\
+	vm_test_deadline(&__deadline, (secs));				\
+	while (!(__ok = !!(cond)) && !vm_test_past(&__deadline))	\
+		vm_test_nap();						\
+	__ok;								\
+})
 
 #define VM_TEST_MAIN(suite_fn)						\
 int main(void)								\

@@ -65,6 +65,12 @@ struct ext2_sb_info {
 	pthread_mutex_t s_rename_lock;	/* cross-directory renames */
 	pthread_mutex_t s_xattr_lock;	/* xattr block reference counts */
 	int s_owns_bdev;
+	int s_errors;			/* EXT2_ON_ERRORS_*, never DEFAULT */
+	int s_error_ro;			/* atomic: errors=remount-ro happened */
+	int s_panicked;			/* atomic: errors=panic happened */
+	unsigned long s_nr_meta_errors;	/* atomic: failed metadata pages */
+	void (*s_on_panic)(void *arg);
+	void *s_panic_arg;
 };
 
 struct ext2_inode_info {
@@ -114,7 +120,17 @@ static inline int ext2_has_ro_compat(struct super_block *sb, uint32_t f)
 	return (EXT2_SB(sb)->s_feature_ro_compat & f) != 0;
 }
 
+/* No modification may start (-EROFS): a read-only mount, or one that
+ * errors=remount-ro turned read-only. */
 static inline int ext2_rdonly(struct super_block *sb)
+{
+	return (sb->s_flags & MS_RDONLY) != 0 ||
+	       __atomic_load_n(&EXT2_SB(sb)->s_error_ro, __ATOMIC_ACQUIRE);
+}
+
+/* Nothing may be written to the image at all: mounted read-only.  (After
+ * errors=remount-ro what is already dirty is still written back.) */
+static inline int ext2_image_ro(struct super_block *sb)
 {
 	return (sb->s_flags & MS_RDONLY) != 0;
 }

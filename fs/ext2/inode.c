@@ -90,7 +90,7 @@ static void ext2_destroy_inode(struct inode *inode)
 
 static void ext2_clear_inode(struct inode *inode)
 {
-	if (ext2_rdonly(inode->i_sb))
+	if (ext2_image_ro(inode->i_sb))
 		return;
 	pthread_mutex_lock(&EXT2_I(inode)->i_meta);
 	ext2_discard_prealloc(inode);
@@ -388,7 +388,7 @@ int ext2_write_inode(struct inode *inode, int sync)
 	struct ext2_inode *raw;
 	int err = 0;
 
-	if (ext2_rdonly(inode->i_sb))
+	if (ext2_image_ro(inode->i_sb))
 		return 0;
 	raw = ext2_get_raw_inode(inode->i_sb, inode->i_ino, &bh, &err);
 	if (!raw)
@@ -895,6 +895,20 @@ static unsigned long ext2_aop_bmap(struct address_space *mapping, unsigned long 
 	return generic_block_bmap(mapping, block, ext2_get_block);
 }
 
+/*
+ * A data page failed to reach the image; it stays dirty and is retried.
+ * The open files hear of it through the mapping's errseq; a retry that
+ * fails too is a lasting failure, an error of the file system.
+ */
+static void ext2_write_error(struct address_space *mapping, int err, int lasting)
+{
+	struct inode *inode = mapping->host;
+
+	if (lasting)
+		ext2_error(inode->i_sb, "write-back", "inode %lu: writing data failed again: %s",
+			   inode->i_ino, strerror(-err));
+}
+
 const struct address_space_operations ext2_aops = {
 	.readpage = ext2_readpage,
 	.writepage = ext2_writepage,
@@ -903,6 +917,7 @@ const struct address_space_operations ext2_aops = {
 	.bmap = ext2_aop_bmap,
 	.flushpage = block_flushpage,
 	.releasepage = block_releasepage,
+	.write_error = ext2_write_error,
 };
 
 const struct super_operations ext2_sops = {

@@ -24,9 +24,81 @@
 #include "fs/ext2/ext2_i.h"
 #include "vm/slab.h"
 
-void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
+/* ---- errors (2.4 ext2_error, with errors= as the kernel has it) ---------- */
+
+int ext2_parse_errors(const char *name)
+{
+	if (!strcmp(name, "continue"))
+		return EXT2_ON_ERRORS_CONTINUE;
+	if (!strcmp(name, "remount-ro"))
+		return EXT2_ON_ERRORS_RO;
+	if (!strcmp(name, "panic"))
+		return EXT2_ON_ERRORS_PANIC;
+	return -EINVAL;
+}
+
+int ext2_read_only(struct super_block *sb)
+{
+	return ext2_rdonly(sb);
+}
+
+int ext2_has_errors(struct super_block *sb)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
+	int ret;
+
+	spin_lock(&sbi->s_lock);
+	ret = (sbi->s_mount_state & EXT2_ERROR_FS) != 0;
+	spin_unlock(&sbi->s_lock);
+	return ret;
+}
+
+/* errors=panic: the device takes no more writes, then the owner is told
+ * (the daemon stops).  Once. */
+static void ext2_panic(struct super_block *sb)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	if (__atomic_exchange_n(&sbi->s_panicked, 1, __ATOMIC_ACQ_REL))
+		return;
+	blkdev_abort(sb->s_bdev);
+	vm_log("ext2: errors=panic: no more writes to the image, stopping");
+	if (sbi->s_on_panic)
+		sbi->s_on_panic(sbi->s_panic_arg);
+}
+
+/*
+ * The error state goes into the super block at once (its buffer is
+ * dirtied, and written by the next sync, fsync, flusher pass or unmount;
+ * never synchronously here, as this may run in the device's completion
+ * thread), and no later step of this mount marks the image clean.
+ */
+static void ext2_handle_error(struct super_block *sb)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	spin_lock(&sbi->s_lock);
+	sbi->s_mount_state |= EXT2_ERROR_FS;
+	if (sbi->s_es)
+		sbi->s_es->s_state = cpu_to_le16(le16_to_cpu(sbi->s_es->s_state) | EXT2_ERROR_FS);
+	spin_unlock(&sbi->s_lock);
+	if (sbi->s_sbh && !ext2_image_ro(sb))
+		mark_buffer_dirty(sbi->s_sbh);
+	switch (sbi->s_errors) {
+	case EXT2_ON_ERRORS_RO:
+		if (!__atomic_exchange_n(&sbi->s_error_ro, 1, __ATOMIC_ACQ_REL))
+			vm_log("ext2: errors=remount-ro: the file system is read-only now");
+		break;
+	case EXT2_ON_ERRORS_PANIC:
+		ext2_panic(sb);
+		break;
+	default:
+		break;
+	}
+}
+
+void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
+{
 	char msg[256];
 	va_list ap;
 
@@ -34,9 +106,23 @@ void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	vm_log("ext2 error (%s): %s", func, msg);
-	spin_lock(&sbi->s_lock);
-	sbi->s_mount_state |= EXT2_ERROR_FS;
-	spin_unlock(&sbi->s_lock);
+	ext2_handle_error(sb);
+}
+
+/* The block device's hook: a metadata page failed to reach the image.
+ * The first failure is an error already (nothing but the buffer cache
+ * holds that metadata); one line for the first, a count at unmount. */
+static void ext2_meta_write_error(void *arg, int err, int lasting)
+{
+	struct super_block *sb = arg;
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	(void)lasting;
+	if (__atomic_add_fetch(&sbi->s_nr_meta_errors, 1, __ATOMIC_RELAXED) == 1)
+		ext2_error(sb, "write-back", "writing metadata to the image failed: %s",
+			   strerror(-err));
+	else
+		ext2_handle_error(sb);
 }
 
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block)
@@ -431,7 +517,7 @@ void ext2_commit_super(struct super_block *sb)
 	struct ext2_super_block *es = sbi->s_es;
 	struct timespec now = fs_current_time(sb);
 
-	if (ext2_rdonly(sb))
+	if (ext2_image_ro(sb))
 		return;
 	spin_lock(&sbi->s_lock);
 	es->s_free_blocks_count = cpu_to_le32((uint32_t)sbi->s_free_blocks);
@@ -507,6 +593,10 @@ static int check_super(struct super_block *sb, const char **why)
 	}
 	*why = NULL;
 	sbi->s_mount_state = le16_to_cpu(sbi->s_es->s_state);
+	if (!sbi->s_errors)	/* no errors= given: the super block's choice */
+		sbi->s_errors = le16_to_cpu(sbi->s_es->s_errors);
+	if (sbi->s_errors < EXT2_ON_ERRORS_CONTINUE || sbi->s_errors > EXT2_ON_ERRORS_PANIC)
+		sbi->s_errors = EXT2_ON_ERRORS_CONTINUE;
 	sb->s_maxbytes = ext2_max_size(sb->s_blocksize_bits);
 	if (!ext2_has_ro_compat(sb, EXT2_FEATURE_RO_COMPAT_LARGE_FILE) &&
 	    sb->s_maxbytes > 0x7fffffffULL &&
@@ -598,6 +688,9 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	sb->s_fs_info = sbi;
 	sb->s_flags = o->read_only ? MS_RDONLY : 0;
 	sb->s_fixed_time = o->fixed_time;
+	sbi->s_errors = o->errors;
+	sbi->s_on_panic = o->on_panic;
+	sbi->s_panic_arg = o->panic_arg;
 	inode_sb_init(sb);
 	err = open_device(o, sb, why);
 	if (err)
@@ -607,6 +700,7 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	err = mount_fs(sb, why);
 	if (err)
 		goto out_close;
+	bdev_cache_set_error_hook(sb->s_bdev, ext2_meta_write_error, sb);
 	if (!o->read_only && ext2_rdonly(sb))
 		ro_why = sbi->s_ro_why ? sbi->s_ro_why : "read-only device: mounted read-only";
 	*why = ro_why;
@@ -631,7 +725,7 @@ out_icache:
 static int fdatasync_inode(struct inode *inode, void *arg)
 {
 	(void)arg;
-	if (!ext2_rdonly(inode->i_sb)) {
+	if (!ext2_image_ro(inode->i_sb)) {
 		pthread_mutex_lock(&EXT2_I(inode)->i_meta);
 		ext2_discard_prealloc(inode);
 		pthread_mutex_unlock(&EXT2_I(inode)->i_meta);
@@ -659,6 +753,20 @@ int ext2_sync_fs(struct super_block *sb)
 	return err ? err : err2;
 }
 
+/* After a failed write-back: what eviction is about to drop, said once
+ * per inode. */
+static int report_unwritten(struct inode *inode, void *arg)
+{
+	unsigned long nr = mapping_nr_dirty(&inode->i_data);
+
+	if (nr) {
+		vm_log("ext2: inode %lu: %lu dirty pages could not be written: lost",
+		       inode->i_ino, nr);
+		(*(int *)arg)++;
+	}
+	return 0;
+}
+
 static int count_busy(struct inode *inode, void *arg)
 {
 	/* for_each_sb_inode holds one reference of its own */
@@ -678,9 +786,15 @@ int ext2_unmount(struct super_block *sb)
 		return -EBUSY;
 	}
 	err = ext2_sync_fs(sb);
+	if (err && !ext2_image_ro(sb)) {
+		/* Never clean over a failed write: the error state goes in. */
+		ext2_error(sb, "unmount", "writing back failed: %s", strerror(-err));
+		for_each_sb_inode(sb, report_unwritten, &busy);
+		busy = 0;
+	}
 	busy = evict_inodes(sb);
 	VM_BUG_ON(busy);
-	if (!ext2_rdonly(sb)) {
+	if (!ext2_image_ro(sb)) {
 		spin_lock(&sbi->s_lock);
 		sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state | EXT2_VALID_FS);
 		if (sbi->s_mount_state & EXT2_ERROR_FS)
@@ -697,6 +811,9 @@ int ext2_unmount(struct super_block *sb)
 	err2 = bdev_cache_detach(sb->s_bdev);
 	if (!err)
 		err = err2;
+	bdev_cache_set_error_hook(sb->s_bdev, NULL, NULL);
+	if (!err && __atomic_load_n(&sbi->s_panicked, __ATOMIC_ACQUIRE))
+		err = -EIO;	/* nothing was written since */
 	err2 = blkdev_close(sb->s_bdev);
 	if (!err)
 		err = err2;

@@ -93,6 +93,8 @@ struct ext2_inode_info {
 	char i_extra[128];		/* bytes of a large inode beyond the
 					 * fields we know (in-inode xattrs) */
 	unsigned int i_extra_len;
+	int i_wb_failed_logged;		/* atomic: a lasting write-back failure
+					 * of this inode was logged */
 };
 
 static inline struct ext2_sb_info *EXT2_SB(struct super_block *sb)
@@ -152,6 +154,9 @@ unsigned long ext2_group_first_block(struct super_block *sb, unsigned long group
 unsigned long ext2_group_nr_blocks(struct super_block *sb, unsigned long group);
 /* The super block and descriptors into their buffers (s_lock inside). */
 void ext2_commit_super(struct super_block *sb);
+/* The error state and errors= as ext2_error, without a line (the object's
+ * error was logged once already). */
+void ext2_error_quiet(struct super_block *sb);
 /* Log one line about a corrupt structure; the caller returns -EIO. */
 void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

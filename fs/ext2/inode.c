@@ -904,9 +904,13 @@ static void ext2_write_error(struct address_space *mapping, int err, int lasting
 {
 	struct inode *inode = mapping->host;
 
-	if (lasting)
+	if (!lasting)
+		return;
+	if (!__atomic_exchange_n(&EXT2_I(inode)->i_wb_failed_logged, 1, __ATOMIC_RELAXED))
 		ext2_error(inode->i_sb, "write-back", "inode %lu: writing data failed again: %s",
 			   inode->i_ino, strerror(-err));
+	else
+		ext2_error_quiet(inode->i_sb);
 }
 
 const struct address_space_operations ext2_aops = {

@@ -73,7 +73,7 @@ static void ext2_panic(struct super_block *sb)
  * never synchronously here, as this may run in the device's completion
  * thread), and no later step of this mount marks the image clean.
  */
-static void ext2_handle_error(struct super_block *sb)
+void ext2_error_quiet(struct super_block *sb)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 
@@ -106,7 +106,7 @@ void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	vm_log("ext2 error (%s): %s", func, msg);
-	ext2_handle_error(sb);
+	ext2_error_quiet(sb);
 }
 
 /* The block device's hook: a metadata page failed to reach the image.
@@ -122,7 +122,7 @@ static void ext2_meta_write_error(void *arg, int err, int lasting)
 		ext2_error(sb, "write-back", "writing metadata to the image failed: %s",
 			   strerror(-err));
 	else
-		ext2_handle_error(sb);
+		ext2_error_quiet(sb);
 }
 
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block)

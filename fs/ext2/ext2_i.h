@@ -69,6 +69,8 @@ struct ext2_sb_info {
 	int s_error_ro;			/* atomic: errors=remount-ro happened */
 	int s_panicked;			/* atomic: errors=panic happened */
 	unsigned long s_nr_meta_errors;	/* atomic: failed metadata pages */
+	int s_write_failed;		/* atomic: some write-back failed; this
+					 * mount never marks the image clean */
 	void (*s_on_panic)(void *arg);
 	void *s_panic_arg;
 };
@@ -93,8 +95,7 @@ struct ext2_inode_info {
 	char i_extra[128];		/* bytes of a large inode beyond the
 					 * fields we know (in-inode xattrs) */
 	unsigned int i_extra_len;
-	int i_wb_failed_logged;		/* atomic: a lasting write-back failure
-					 * of this inode was logged */
+	int i_wb_failed_logged;		/* atomic: WB_LOGGED_* of this inode */
 };
 
 static inline struct ext2_sb_info *EXT2_SB(struct super_block *sb)

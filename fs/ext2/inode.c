@@ -900,13 +900,24 @@ static unsigned long ext2_aop_bmap(struct address_space *mapping, unsigned long 
  * The open files hear of it through the mapping's errseq; a retry that
  * fails too is a lasting failure, an error of the file system.
  */
+#define WB_LOGGED_FIRST		1
+#define WB_LOGGED_LASTING	2
+
 static void ext2_write_error(struct address_space *mapping, int err, int lasting)
 {
 	struct inode *inode = mapping->host;
+	int *logged = &EXT2_I(inode)->i_wb_failed_logged;
 
-	if (!lasting)
+	/* Even if a retry succeeds, the image is not called clean at unmount
+	 * (e2fsck -p looks at it): a failed write is worth a check. */
+	__atomic_store_n(&EXT2_SB(inode->i_sb)->s_write_failed, 1, __ATOMIC_RELAXED);
+	if (!lasting) {
+		if (!(__atomic_fetch_or(logged, WB_LOGGED_FIRST, __ATOMIC_RELAXED) & WB_LOGGED_FIRST))
+			vm_log("ext2: inode %lu: writing data failed: %s (kept dirty, to be retried)",
+			       inode->i_ino, strerror(-err));
 		return;
-	if (!__atomic_exchange_n(&EXT2_I(inode)->i_wb_failed_logged, 1, __ATOMIC_RELAXED))
+	}
+	if (!(__atomic_fetch_or(logged, WB_LOGGED_LASTING, __ATOMIC_RELAXED) & WB_LOGGED_LASTING))
 		ext2_error(inode->i_sb, "write-back", "inode %lu: writing data failed again: %s",
 			   inode->i_ino, strerror(-err));
 	else

@@ -118,6 +118,7 @@ static void ext2_meta_write_error(void *arg, int err, int lasting)
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 
 	(void)lasting;
+	__atomic_store_n(&sbi->s_write_failed, 1, __ATOMIC_RELAXED);
 	if (__atomic_add_fetch(&sbi->s_nr_meta_errors, 1, __ATOMIC_RELAXED) == 1)
 		ext2_error(sb, "write-back", "writing metadata to the image failed: %s",
 			   strerror(-err));
@@ -799,6 +800,8 @@ int ext2_unmount(struct super_block *sb)
 		sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state | EXT2_VALID_FS);
 		if (sbi->s_mount_state & EXT2_ERROR_FS)
 			sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state);
+		if (__atomic_load_n(&sbi->s_write_failed, __ATOMIC_RELAXED))
+			sbi->s_es->s_state &= cpu_to_le16((uint16_t)~EXT2_VALID_FS);
 		spin_unlock(&sbi->s_lock);
 		ext2_commit_super(sb);
 		err2 = sync_dirty_buffer(sbi->s_sbh);

@@ -50,8 +50,9 @@ int errseq_check(errseq_t *eseq, errseq_t since)
 int errseq_check_and_advance(errseq_t *eseq, errseq_t *since)
 {
 	errseq_t old = __atomic_load_n(eseq, __ATOMIC_ACQUIRE), new;
+	errseq_t was = __atomic_load_n(since, __ATOMIC_ACQUIRE);
 
-	if ((old | ERRSEQ_SEEN) == (*since | ERRSEQ_SEEN))
+	if ((old | ERRSEQ_SEEN) == (was | ERRSEQ_SEEN))
 		return 0;
 	new = old | ERRSEQ_SEEN;
 	/* One try: if a new error came meanwhile, the word no longer equals
@@ -59,6 +60,6 @@ int errseq_check_and_advance(errseq_t *eseq, errseq_t *since)
 	if (new != old)
 		__atomic_compare_exchange_n(eseq, &old, new, 0, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE);
-	*since = new;
+	__atomic_store_n(since, new, __ATOMIC_RELEASE);	/* flush reads it */
 	return -(int)(new & ERRSEQ_MASK);
 }

@@ -622,15 +622,21 @@ static void imgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t 
 	fuse_reply_write(req, (size_t)n);
 }
 
-/* close(2) of a descriptor: a write-back error this open file has not
- * heard of yet is reported here (once); nothing is written. */
+/*
+ * close(2) of a descriptor: a write-back error this open file has not
+ * heard of from fsync is reported, but not consumed (as NFS's flush):
+ * every close of a shared open file - a forked child closing the copy it
+ * inherited - sends a flush, and none of them may take the error away
+ * from the owner's next fsync.  Nothing is written.
+ */
 static void imgfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh = get_fh(fi);
 
 	if (inode)
-		reply_err(req, fh ? file_check_and_advance_wb_err(&inode->i_data, &fh->wb_err) : 0);
+		reply_err(req, fh ? filemap_check_wb_err(&inode->i_data,
+					__atomic_load_n(&fh->wb_err, __ATOMIC_ACQUIRE)) : 0);
 }
 
 static void imgfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -118,7 +118,9 @@ void brelse(struct buffer_head *bh);
 void bforget(struct buffer_head *bh);
 
 void mark_buffer_dirty(struct buffer_head *bh);
-/* Write bh now if dirty and wait.  0 or -errno. */
+/* Write bh now if dirty and wait.  0 or -errno; on failure bh stays
+ * dirty and uptodate, and its page is handled as a failed write-back
+ * (page_write_failed: retried later, the mapping's owner told). */
 int sync_dirty_buffer(struct buffer_head *bh);
 
 /* Page locked: give it empty buffers of blocksize on bdev (uptodate if the

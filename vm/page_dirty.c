@@ -205,6 +205,25 @@ void end_page_writeback_error(struct page *page, int error)
 	wake_writeback_waiters();
 }
 
+void page_write_failed(struct page *page, int error)
+{
+	struct address_space *mapping = page->mapping;
+	int lasting;
+
+	if (!mapping || !error)
+		return;
+	lasting = TestSetPageWbFailed(page);
+	if (mapping->a_ops->write_error)
+		mapping->a_ops->write_error(mapping, error, lasting);
+	spin_lock(&pagecache_lock);
+	if (page->mapping == mapping) {
+		errseq_set(&mapping->wb_err, error);
+		__redirty_failed_page(page, mapping);
+		__refile_page(page);
+	}
+	spin_unlock(&pagecache_lock);
+}
+
 void end_page_writeback(struct page *page)
 {
 	end_page_writeback_error(page, 0);

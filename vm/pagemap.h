@@ -334,6 +334,11 @@ void set_page_writeback(struct page *page);
 /* The write finished (any thread); error leaves PG_error set. */
 void end_page_writeback(struct page *page);
 void end_page_writeback_error(struct page *page, int error);
+/* Part of a page (a buffer) failed a synchronous write that its caller
+ * reports: as a failed write-back, the page is dirty again, the mapping's
+ * errseq and its owner (write_error) hear of it.  The caller holds a
+ * reference on the page; any thread, no lock held. */
+void page_write_failed(struct page *page, int error);
 
 /* Page locked: write it if dirty, unlocking it; with wait, wait for the
  * I/O.  0 or -errno. */

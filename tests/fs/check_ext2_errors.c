@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fs/ext2/ext2_fs.h"
+#include "fs/buffer.h"
 #include "tests/fs/ext2_test.h"
 #include "vm/pagemap.h"
 
@@ -200,6 +201,67 @@ START_TEST(test_unseen_error_reaches_next_open)
 	iput(f.root);
 	t_umount(f.sb);
 	ck_assert_int_eq(t_e2fsck(f.img), 0);
+	teardown(&f);
+}
+END_TEST
+
+/* A transfer the device cut short is an error too (EIO), never a page
+ * taken for written; the retry after it writes it. */
+START_TEST(test_short_write)
+{
+	struct fixture f;
+	struct inode *inode;
+	unsigned long first;
+	errseq_t a;
+
+	setup(&f, EXT2_ON_ERRORS_DEFAULT);
+	inode = acked_file(&f, "f", &first);
+	a = filemap_sample_wb_err(&inode->i_data);
+	fill(inode, 'b');
+	ck_assert_int_eq(blkdev_fault_short(f.sb->s_bdev, WRITE, first * (BS / 512),
+					    NBLK * (BS / 512)), 0);
+	ck_assert_int_eq(ext2_fsync_file(inode, 0, &a), -EIO);
+	ck_assert_uint_eq(mapping_nr_dirty(&inode->i_data), NBLK);
+	blkdev_fault_clear(f.sb->s_bdev);
+	ck_assert_int_eq(ext2_fsync_file(inode, 0, &a), 0);
+	ck_assert(image_block_is(f.img, first + NBLK - 1, 'b'));
+	iput(inode);
+	iput(f.root);
+	t_umount(f.sb);
+	ck_assert_int_eq(t_e2fsck(f.img), 0);
+	teardown(&f);
+}
+END_TEST
+
+/* A buffer written synchronously (sync_dirty_buffer) that fails keeps its
+ * data: still uptodate and dirty, so a later bread does not read the old
+ * block over it, and the next write-back puts it on the image. */
+START_TEST(test_sync_buffer_failure_keeps_data)
+{
+	struct fixture f;
+	struct buffer_head *bh;
+	unsigned long nr;
+
+	setup(&f, EXT2_ON_ERRORS_DEFAULT);
+	nr = (unsigned long)(32768 / (BS / 1024)) - 1;	/* the last block: free */
+	bh = bread(f.sb->s_bdev, nr, BS);
+	ck_assert_ptr_nonnull(bh);
+	memset(bh->b_data, 'm', BS);
+	mark_buffer_dirty(bh);
+	fault(&f, WRITE, nr, 1);
+	ck_assert_int_eq(sync_dirty_buffer(bh), -EIO);
+	ck_assert(buffer_uptodate(bh));
+	ck_assert(buffer_dirty(bh));
+	ck_assert_int_eq(ext2_has_errors(f.sb), 1);	/* metadata: an error */
+	brelse(bh);
+	bh = bread(f.sb->s_bdev, nr, BS);
+	ck_assert_int_eq(bh->b_data[0], 'm');
+	brelse(bh);
+	blkdev_fault_clear(f.sb->s_bdev);
+	ck_assert_int_eq(ext2_sync_fs(f.sb), 0);
+	ck_assert(image_block_is(f.img, nr, 'm'));
+	iput(f.root);
+	t_umount(f.sb);
 	teardown(&f);
 }
 END_TEST
@@ -416,6 +478,8 @@ static Suite *ext2_errors_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_fsync_once_per_open);
 	tcase_add_test(tc, test_unseen_error_reaches_next_open);
+	tcase_add_test(tc, test_short_write);
+	tcase_add_test(tc, test_sync_buffer_failure_keeps_data);
 	tcase_add_test(tc, test_lasting_failure_remount_ro);
 	tcase_add_test(tc, test_metadata_write_failure);
 	tcase_add_test(tc, test_metadata_failure_then_retry);

@@ -51,8 +51,30 @@ repair() {
 	e2e_fsck "$img"
 }
 
+# The statistics socket is named after the mount's st_dev, and a daemon
+# that outlived its mount (elsewhere on the machine) keeps that name: the
+# new mount's daemon cannot bind it, and imgfsctl would reach the old one.
+# Make sure this daemon answers; mount again (another st_dev) if not.
+own_socket() {	# own_socket FAULTS(0|1) [mount options]
+	local p tries=0 faults=$1
+	shift
+	while :; do
+		p=$("$IMGFSCTL" "$mnt" pid 2>/dev/null)
+		[ "$p" = "${E2E_PID[$mnt]}" ] && return 0
+		tries=$((tries + 1))
+		[ $tries -lt 5 ] ||
+			die "imgfsctl $mnt reaches process '$p', not this mount's daemon ${E2E_PID[$mnt]}"
+		echo "the socket of $mnt belongs to process $p: mounting again"
+		[ -f "$W/hold.img" ] || e2e_image "$W/hold.img" 8M
+		e2e_mount "$W/hold.img" "$W/hold$tries"	# holds the st_dev it gets
+		e2e_umount "$mnt"
+		IMGFS_FAULT_INJECTION=$faults e2e_mount "$img" "$mnt" "$@"
+	done
+}
+
 # --- without the opt-in, no faults ------------------------------------------
 e2e_mount "$img" "$mnt"
+own_socket 0
 if "$IMGFSCTL" "$mnt" fault clear >"$W/out" 2>&1; then
 	fail "fault injection accepted without IMGFS_FAULT_INJECTION=1"
 fi
@@ -61,6 +83,7 @@ e2e_umount "$mnt"
 
 # --- EIO from fsync, once per descriptor; retried; EIO as a FUSE reply -------
 IMGFS_FAULT_INJECTION=1 e2e_mount "$img" "$mnt"
+own_socket 1
 python3 - "$mnt" "$IMGFSCTL" "$img" "$SPB" >"$W/trace" 2>&1 <<'PY'
 import errno, os, subprocess, sys
 mnt, ctl, img, spb = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -117,6 +140,7 @@ repair
 
 # --- a write-back that fails at unmount -----------------------------------------
 IMGFS_FAULT_INJECTION=1 e2e_mount "$img" "$mnt"
+own_socket 1
 head -c 1M /dev/urandom >"$mnt/u"		# written back only at unmount
 ublk=$(( $(blk /f 11) + 1 ))			# new data goes after f's
 nblk=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p')
@@ -132,6 +156,7 @@ repair
 
 # --- errors=remount-ro ------------------------------------------------------------
 IMGFS_FAULT_INJECTION=1 e2e_mount "$img" "$mnt" -o errors=remount-ro
+own_socket 1 -o errors=remount-ro
 python3 - "$mnt" "$IMGFSCTL" "$img" "$SPB" >"$W/trace" 2>&1 <<'PY'
 import errno, os, subprocess, sys
 mnt, ctl, img, spb = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -170,6 +195,7 @@ repair
 # --- errors=panic -------------------------------------------------------------------
 rootblk=$(blk / 0)
 IMGFS_FAULT_INJECTION=1 e2e_mount "$img" "$mnt" -o errors=panic
+own_socket 1 -o errors=panic
 "$IMGFSCTL" "$mnt" fault eio write $((rootblk * SPB)) $SPB >/dev/null || fail "fault eio write"
 python3 - "$mnt" <<'PY' >"$W/trace" 2>&1
 import os, sys

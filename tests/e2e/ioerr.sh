@@ -66,8 +66,8 @@ own_socket() {	# own_socket FAULTS(0|1) [mount options]
 			die "imgfsctl $mnt reaches process '$p', not this mount's daemon ${E2E_PID[$mnt]}"
 		echo "the socket of $mnt belongs to process $p: mounting again"
 		[ -f "$W/hold.img" ] || e2e_image "$W/hold.img" 8M
-		e2e_mount "$W/hold.img" "$W/hold$tries"	# holds the st_dev it gets
 		e2e_umount "$mnt"
+		e2e_mount "$W/hold.img" "$W/hold$tries" -o ro	# takes that st_dev
 		IMGFS_FAULT_INJECTION=$faults e2e_mount "$img" "$mnt" "$@"
 	done
 }
@@ -141,7 +141,7 @@ repair
 # --- a write-back that fails at unmount -----------------------------------------
 IMGFS_FAULT_INJECTION=1 e2e_mount "$img" "$mnt"
 own_socket 1
-head -c 1M /dev/urandom >"$mnt/u"		# written back only at unmount
+head -c 40K /dev/urandom >"$mnt/u"	# data only (no indirect block), written at unmount
 ublk=$(( $(blk /f 11) + 1 ))			# new data goes after f's
 nblk=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p')
 "$IMGFSCTL" "$mnt" fault eio write $((ublk * SPB)) $(((nblk - ublk) * SPB)) >/dev/null ||
@@ -207,6 +207,13 @@ except OSError as e:
     print("fsync", e.strerror)
 PY
 cat "$W/trace"
+# The daemon stops by itself (nobody unmounts it).
+pid=${E2E_PID[$mnt]}
+for i in $(seq $((SAN ? 1200 : 600))); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$pid" 2>/dev/null && fail "errors=panic: the daemon did not stop"
 umount_failing "$mnt"
 echo "errors=panic: exit status $ST, state $(state)"
 [ "$ST" = 2 ] || { cat "${E2E_LOG[$mnt]}"; fail "errors=panic: exit status $ST, not 2"; }

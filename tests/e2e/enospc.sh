@@ -101,11 +101,17 @@ with open(sys.argv[1], "wb") as f:
         f.write(bytes([(i * 7 + j) % 251 for j in range(256)]) * 4096)
 PY
 debugfs -R "dump /big $W/big.out" "$img" >/dev/null 2>&1
-cmp -s "$W/expect" "$W/big.out" || fail "big: the image lost data"
+if ! cmp -s "$W/expect" "$W/big.out"; then
+	lost=$(cmp -l "$W/expect" "$W/big.out" 2>/dev/null | awk '{ print int(($1 - 1) / 4096) }' | uniq | wc -l)
+	fail "big: $lost of $((big_mb * 256)) blocks on the image are not what was written"
+fi
 debugfs -R "dump /acked $W/acked.out" "$img" >/dev/null 2>&1
 python3 -c 'import sys; sys.stdout.buffer.write(bytes([(99 * 7 + j) % 251 for j in range(256)]) * 4096)' >"$W/acked.exp"
 cmp -s "$W/acked.exp" "$W/acked.out" || fail "acked: the image lost fsynced data"
 
+st=0
+e2fsck -fn "$img" >"$W/fsck-n.log" 2>&1 || st=$?
+echo "e2fsck -fn before the repair: exit status $st"
 st=0
 e2fsck -fy "$img" >"$W/fsck-y.log" 2>&1 || st=$?
 [ $st -le 1 ] || { cat "$W/fsck-y.log"; fail "e2fsck -fy: $st"; }

@@ -15,7 +15,9 @@
  * buffers - with trylock for WB_SYNC_NONE, redirtying the page for any
  * that is busy, so reclaim and the flusher never wait on a buffer - clear
  * their dirty bits, set_page_writeback, unlock the page and submit.  The
- * last completion ends the page's writeback (with -EIO if any failed).
+ * last completion ends the page's writeback with the device's error if
+ * any buffer failed; a failed buffer is dirty again, and so is the page
+ * (vm/page_dirty.c), to be retried.
  *
  * Locking: the page lock throughout; buffer locks after it; page_io_lock
  * (a leaf but for the buffer-lock wake-up inside unlock_buffer) in the

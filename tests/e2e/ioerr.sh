@@ -72,6 +72,17 @@ own_socket() {	# own_socket FAULTS(0|1) [mount options]
 	done
 }
 
+# --- a bad errors= value: one line, non-zero, nothing mounted ---------------
+mkdir -p "$mnt"
+if "$IMGFS" -o errors=bogus "$img" "$mnt" 2>"$W/err"; then
+	fail "errors=bogus accepted"
+	E2E_MOUNTS="$E2E_MOUNTS $mnt"
+	e2e_umount "$mnt"
+fi
+[ "$(wc -l <"$W/err")" = 1 ] && grep -q "errors=bogus" "$W/err" ||
+	fail "errors=bogus: not one line naming it: $(cat "$W/err")"
+e2e_is_mounted "$mnt" && fail "errors=bogus: mounted"
+
 # --- without the opt-in, no faults ------------------------------------------
 e2e_mount "$img" "$mnt"
 own_socket 0

@@ -760,11 +760,10 @@ static int report_unwritten(struct inode *inode, void *arg)
 {
 	unsigned long nr = mapping_nr_dirty(&inode->i_data);
 
-	if (nr) {
+	(void)arg;
+	if (nr)
 		vm_log("ext2: inode %lu: %lu dirty pages could not be written: lost",
 		       inode->i_ino, nr);
-		(*(int *)arg)++;
-	}
 	return 0;
 }
 
@@ -790,8 +789,7 @@ int ext2_unmount(struct super_block *sb)
 	if (err && !ext2_image_ro(sb)) {
 		/* Never clean over a failed write: the error state goes in. */
 		ext2_error(sb, "unmount", "writing back failed: %s", strerror(-err));
-		for_each_sb_inode(sb, report_unwritten, &busy);
-		busy = 0;
+		for_each_sb_inode(sb, report_unwritten, NULL);
 	}
 	busy = evict_inodes(sb);
 	VM_BUG_ON(busy);

@@ -18,6 +18,8 @@
  * Faults (fault.c): an EIO request is issued as a 0-byte read, a short one
  * a logical block short; the completion compares the result with the
  * request's length, so both come back as -EIO through the normal path.
+ * A write the host itself cut short is finished synchronously
+ * (blk_finish_short_write), so its error is the host's errno.
  *
  * Shutdown: blk_aio_stop() sets stop and issues a 0-byte read whose iocb
  * carries no request; the reaper exits when it sees stop (it also polls it
@@ -32,7 +34,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 #include "blockdev/blkdev_internal.h"
 #include "vm/slab.h"
 
@@ -142,8 +146,62 @@ void blk_issue(struct block_device *bdev, struct request **reqs, int nr)
 	}
 }
 
+/* The iovecs of req from byte done on, into iov.  Their number. */
+static int blk_iov_from(const struct request *req, unsigned long done, struct iovec *iov)
+{
+	unsigned long total = 0;
+	int i = 0, n = 0;
+
+	while (total < req->nr_bytes) {
+		const struct iovec *v = &req->iov[i++];
+
+		total += v->iov_len;
+		if (done >= v->iov_len) {
+			done -= v->iov_len;
+			continue;
+		}
+		iov[n].iov_base = (char *)v->iov_base + done;
+		iov[n++].iov_len = v->iov_len - done;
+		done = 0;
+	}
+	return n;
+}
+
+/*
+ * The host took only part of a write (a file system that filled up does
+ * that before it fails): write the rest here, synchronously, so that the
+ * error that ends the write is the host's own (ENOSPC, EDQUOT, EIO, as
+ * pwrite(2) gives it on the next call) and not a made-up EIO.  With
+ * O_DIRECT the rest starts at the last logical block boundary.  Returns
+ * the request's length, or -errno.
+ */
+static long blk_finish_short_write(struct block_device *bdev, struct request *req,
+				   unsigned long done)
+{
+	long long offset = (long long)(req->sector << SECTOR_SHIFT);
+	unsigned long align = bdev->direct ? bdev->lbs : 1;
+	struct iovec iov[BLK_MAX_SEGMENTS];
+	int tries = 0;
+
+	done &= ~(align - 1);
+	while (done < req->nr_bytes) {
+		int n = blk_iov_from(req, done, iov);
+		ssize_t w = pwritev(bdev->fd, iov, n, offset + (long long)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if ((unsigned long)w < align && ++tries > 3)
+			return -EIO;	/* no progress, and no reason given */
+		done = (done + (unsigned long)w) & ~(align - 1);
+	}
+	return (long)req->nr_bytes;
+}
+
 static void blk_reap(struct block_device *bdev, int n)
 {
+	long res;
 	int i;
 
 	blk_fault_delay(bdev);
@@ -155,7 +213,11 @@ static void blk_reap(struct block_device *bdev, int n)
 			continue;		/* the shutdown iocb */
 		(void)__atomic_load_n(&req->issued, __ATOMIC_ACQUIRE);
 		blk_add_inflight(bdev, -1);
-		blk_complete_request(req, (long)ev->res);
+		res = (long)ev->res;
+		if (req->rw == WRITE && req->fault == BLK_FAULT_NONE && res >= 0 &&
+		    (unsigned long)res < req->nr_bytes)
+			res = blk_finish_short_write(bdev, req, (unsigned long)res);
+		blk_complete_request(req, res);
 	}
 }
 

@@ -264,10 +264,9 @@ int blkdev_issue_flush(struct block_device *bdev)
 	bdev->flush_slot = !slot;
 	while (bdev->flush_pending[slot])
 		wait_event_locked(&bdev->flush_wait, &bdev->queue_lock);
-	err = bdev->write_error;
-	bdev->write_error = 0;
 	spin_unlock(&bdev->queue_lock);
-	if (!bdev->read_only && fdatasync(bdev->fd) && !err)
+	err = READ_ONCE(bdev->aborted) ? -EIO : 0;
+	if (!err && !bdev->read_only && fdatasync(bdev->fd))
 		err = -errno;
 	blk_stat_add(&bdev->stats.nr_flushes, 1);
 	spin_unlock(&bdev->flush_sem);

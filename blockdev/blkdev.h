@@ -132,8 +132,9 @@ void end_buffer_io_sync(struct buffer_head *bh, int uptodate);
 /*
  * A barrier: issue the caller's plug, wait for every write submitted
  * before the call to complete (not for later ones), then fdatasync the
- * image.  0, or the first -errno of a write that failed since the last
- * flush, or of fdatasync.  For fsync and unmount.  May sleep.
+ * image.  0, or the -errno of fdatasync (or -EIO on an aborted device).
+ * A write that failed was reported to its submitter by b_end_io and is
+ * not reported here again.  For fsync and unmount.  May sleep.
  */
 int blkdev_issue_flush(struct block_device *bdev);
 
@@ -146,6 +147,13 @@ int blkdev_fault_short(struct block_device *bdev, int rw, unsigned long long sta
 		       unsigned long long nr);
 int blkdev_fault_delay(struct block_device *bdev, unsigned int delay_ms);
 void blkdev_fault_clear(struct block_device *bdev);
+
+/*
+ * Stop writing, for good (errors=panic): from now on every write fails
+ * with -EIO before it reaches the host and flushes fail; reads go on.
+ * Writes already with the host complete as they do.  Any thread.
+ */
+void blkdev_abort(struct block_device *bdev);
 
 /* Tests only: skip the bounce, so a buffer beyond the reach reaches the
  * issue path, whose debug check must BUG(). */

@@ -76,7 +76,6 @@ struct block_device {
 	unsigned int flush_pending[2];	/* write requests per flush epoch */
 	int flush_slot;			/* epoch new writes count in */
 	wait_queue_head_t flush_wait;	/* an epoch drained */
-	int write_error;		/* a write failed since the last flush */
 
 	/* Fault injection: fault_lock; nr_faults and delay_ms read racily. */
 	spinlock_t fault_lock;
@@ -90,6 +89,7 @@ struct block_device {
 	int fd;
 	int read_only, direct;
 	int bypass_bounce;		/* tests: skip create_bounce (atomic) */
+	int aborted;			/* atomic: blkdev_abort, no more writes */
 	enum dma_reach reach;
 	unsigned long reach_pfn;	/* first frame the device cannot address */
 	char *dma_base;			/* its view of frames [0, reach_pfn) */

@@ -57,6 +57,11 @@ int blkdev_fault_delay(struct block_device *bdev, unsigned int delay_ms)
 	return 0;
 }
 
+void blkdev_abort(struct block_device *bdev)
+{
+	WRITE_ONCE(bdev->aborted, 1);
+}
+
 void blkdev_fault_clear(struct block_device *bdev)
 {
 	spin_lock(&bdev->fault_lock);

@@ -29,7 +29,7 @@
  * so it waits for the writes submitted before it and no later ones.
  *
  * Locking: bdev->queue_lock guards free_list, nr_free, nr_completed, the
- * waiter counts, flush_pending[], flush_slot and write_error.  The plug is
+ * waiter counts, flush_pending[], flush_slot.  The plug is
  * the thread's own and needs no lock.  No lock is held while calling
  * b_end_io, create_bounce() or io_submit.
  */
@@ -155,14 +155,12 @@ out_none:
 }
 
 /* Back to the free list; wakes whoever waits for a request or a flush. */
-static void blk_put_request(struct request *req, int err)
+static void blk_put_request(struct request *req)
 {
 	struct block_device *bdev = req->bdev;
 
 	spin_lock(&bdev->queue_lock);
 	if (req->flush_slot >= 0) {
-		if (err && !bdev->write_error)
-			bdev->write_error = err;
 		VM_BUG_ON(bdev->flush_pending[req->flush_slot] == 0);
 		if (--bdev->flush_pending[req->flush_slot] == 0)
 			wake_up_all(&bdev->flush_wait);
@@ -255,7 +253,7 @@ void blk_complete_request(struct request *req, long res)
 		blk_end_bh(bh, err);
 	}
 	req->bh = req->bhtail = NULL;
-	blk_put_request(req, err);
+	blk_put_request(req);
 }
 
 /* A buffer that cannot be issued completes at once (2.4 buffer_IO_error). */
@@ -410,7 +408,7 @@ static void blk_make_request(struct block_device *bdev, int rw, struct buffer_he
 }
 
 /* 0, or why bh cannot go to the device. */
-static int blk_check_bh(const struct block_device *bdev, int dir,
+static int blk_check_bh(struct block_device *bdev, int dir,
 			const struct buffer_head *bh)
 {
 	unsigned long long pos = (unsigned long long)bh->b_rsector << SECTOR_SHIFT;
@@ -422,6 +420,8 @@ static int blk_check_bh(const struct block_device *bdev, int dir,
 	VM_BUG_ON(bh_offset(bh) + bh->b_size > PAGE_SIZE);
 	if (dir == WRITE && bdev->read_only)
 		return -EROFS;
+	if (dir == WRITE && READ_ONCE(bdev->aborted))
+		return -EIO;
 	if (pos % bdev->lbs || bh->b_size % bdev->lbs || bh_offset(bh) % bdev->lbs)
 		return -EINVAL;
 	if (pos + bh->b_size > bdev->size)

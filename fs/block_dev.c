@@ -21,12 +21,15 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include "fs/buffer.h"
 #include "vm/slab.h"
 
 struct bdev_cache {
 	struct block_device *bdev;	/* set once */
 	struct address_space mapping;
+	bdev_write_error_t on_error;	/* atomic: the owner's, or NULL */
+	void *on_error_arg;
 };
 
 static struct bdev_cache *bdev_caches[MAX_BDEV_CACHES];	/* atomic */
@@ -146,6 +149,26 @@ static unsigned long blkdev_bmap(struct address_space *mapping, unsigned long bl
 	return generic_block_bmap(mapping, block, blkdev_get_block);
 }
 
+/* A metadata page failed to reach the device: tell the file system. */
+static void blkdev_write_error(struct address_space *mapping, int err, int lasting)
+{
+	struct bdev_cache *bc = mapping->host;
+	bdev_write_error_t fn = __atomic_load_n(&bc->on_error, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn(bc->on_error_arg, err, lasting);
+}
+
+void bdev_cache_set_error_hook(struct block_device *bdev, bdev_write_error_t fn, void *arg)
+{
+	struct bdev_cache *bc = bdev_cache_find(bdev);
+
+	if (!bc)
+		return;
+	bc->on_error_arg = arg;
+	__atomic_store_n(&bc->on_error, fn, __ATOMIC_RELEASE);
+}
+
 static const struct address_space_operations blkdev_aops = {
 	.readpage = blkdev_readpage,
 	.writepage = blkdev_writepage,
@@ -154,6 +177,7 @@ static const struct address_space_operations blkdev_aops = {
 	.bmap = blkdev_bmap,
 	.flushpage = block_flushpage,
 	.releasepage = block_releasepage,
+	.write_error = blkdev_write_error,
 };
 
 /* ---- attach and detach --------------------------------------------------- */
@@ -238,6 +262,21 @@ static void forget_slot(struct bdev_cache *bc)
 			__atomic_store_n(&bdev_caches[i], NULL, __ATOMIC_RELEASE);
 }
 
+/*
+ * The last write-back failed and the device is going away: what is still
+ * dirty cannot be kept any longer.  Say how much is lost (the caller
+ * reports the error), then let it go so the cache can be freed.
+ */
+static void discard_unwritten(struct bdev_cache *bc, int err)
+{
+	unsigned long nr = mapping_nr_dirty(&bc->mapping);
+
+	if (nr)
+		vm_log("blkdev: %lu pages of metadata could not be written (%s): lost",
+		       nr, strerror(-err));
+	truncate_inode_pages(&bc->mapping, 0);
+}
+
 int bdev_cache_detach(struct block_device *bdev)
 {
 	struct bdev_cache *bc = bdev_cache_find(bdev);
@@ -246,6 +285,8 @@ int bdev_cache_detach(struct block_device *bdev)
 	if (!bc)
 		return -ENODEV;
 	err = sync_blockdev(bdev);
+	if (err)
+		discard_unwritten(bc, err);
 	invalidate_inode_pages(&bc->mapping);
 	if (bc->mapping.nrpages)
 		return err ? err : -EBUSY;

@@ -15,7 +15,9 @@
  * buffers - with trylock for WB_SYNC_NONE, redirtying the page for any
  * that is busy, so reclaim and the flusher never wait on a buffer - clear
  * their dirty bits, set_page_writeback, unlock the page and submit.  The
- * last completion ends the page's writeback (with -EIO if any failed).
+ * last completion ends the page's writeback with the device's error if
+ * any buffer failed; a failed buffer is dirty again, and so is the page
+ * (vm/page_dirty.c), to be retried.
  *
  * Locking: the page lock throughout; buffer locks after it; page_io_lock
  * (a leaf but for the buffer-lock wake-up inside unlock_buffer) in the
@@ -75,19 +77,42 @@ static void end_buffer_io_async_read(struct buffer_head *bh, int uptodate)
 	unlock_page(page);
 }
 
+/* Caller holds page_io_lock, all I/O of the page over: the error of the
+ * write (the host's errno, as the device gave it), or 0. */
+static int __page_write_error(struct page *page)
+{
+	struct buffer_head *bh = page->buffers;
+	int err = 0;
+
+	assert_spin_locked(&page_io_lock);
+	do {
+		if (buffer_error(bh) && buffer_dirty(bh))
+			err = bh->b_error ? bh->b_error : -EIO;
+		bh = bh->b_this_page;
+	} while (!err && bh != page->buffers);
+	return err;
+}
+
+/*
+ * A buffer whose write failed is dirty again (its data is still the one
+ * to be written, and only it may be), and the page's writeback ends with
+ * the device's error, which redirties the page (vm/page_dirty.c).
+ */
 static void end_buffer_io_async_write(struct buffer_head *bh, int uptodate)
 {
 	struct page *page = bh->b_page;
-	int last, all_uptodate;
+	int last, all_uptodate, err = 0;
 
 	if (!uptodate)
-		SetPageError(page);
+		set_buffer_dirty(bh);
 	spin_lock(&page_io_lock);
 	last = __last_async_buffer(bh, &all_uptodate);
+	if (last)
+		err = __page_write_error(page);
 	unlock_buffer(bh);
 	spin_unlock(&page_io_lock);
 	if (last)
-		end_page_writeback_error(page, PageError(page) ? -EIO : 0);
+		end_page_writeback_error(page, err);
 }
 
 /* ---- helpers ----------------------------------------------------------- */

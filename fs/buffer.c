@@ -362,18 +362,36 @@ void mark_buffer_dirty(struct buffer_head *bh)
 	set_page_dirty(bh->b_page);
 }
 
+/* A synchronous write: whatever happens, the buffer still holds the data
+ * to be written (end_buffer_io_sync would call it not uptodate, and the
+ * next bread would read the old block over it). */
+static void end_buffer_write_sync(struct buffer_head *bh, int uptodate)
+{
+	if (!uptodate)
+		set_buffer_dirty(bh);	/* still to be written */
+	put_bh(bh);
+	unlock_buffer(bh);
+}
+
 int sync_dirty_buffer(struct buffer_head *bh)
 {
+	int err;
+
 	lock_buffer(bh);
 	if (!test_clear_buffer_dirty(bh)) {
 		unlock_buffer(bh);
 		return 0;
 	}
 	get_bh(bh);
-	bh->b_end_io = end_buffer_io_sync;
+	bh->b_end_io = end_buffer_write_sync;
 	submit_bh(WRITE, bh);
 	wait_on_buffer(bh);
-	return buffer_uptodate(bh) ? 0 : (bh->b_error ? bh->b_error : -EIO);
+	if (!buffer_error(bh))
+		return 0;
+	err = bh->b_error ? bh->b_error : -EIO;
+	/* As a failed write-back: dirty again, retried, the owner told. */
+	page_write_failed(bh->b_page, err);
+	return err;
 }
 
 void unmap_underlying_metadata(struct block_device *bdev, unsigned long block,

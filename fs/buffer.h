@@ -78,8 +78,16 @@ static inline unsigned int blksize_bits(unsigned int size)
  */
 int bdev_cache_attach(struct block_device *bdev, unsigned int blocksize);
 /* Write everything back, wait, drop the cache.  0 or the first -errno;
- * -EBUSY (and nothing dropped) while buffers are still held. */
+ * -EBUSY (and nothing dropped) while buffers are still held.  What a
+ * failed write-back left dirty is dropped, with a log line. */
 int bdev_cache_detach(struct block_device *bdev);
+
+/* The owner of the device's metadata (a mounted file system) hears of
+ * every failed write-back of the mapping: err is the host's -errno,
+ * lasting says the page had failed before.  Called in the completion's
+ * thread with no lock held (see write_error in vm/pagemap.h). */
+typedef void (*bdev_write_error_t)(void *arg, int err, int lasting);
+void bdev_cache_set_error_hook(struct block_device *bdev, bdev_write_error_t fn, void *arg);
 /* The mapping, or NULL if not attached. */
 struct address_space *bdev_mapping(struct block_device *bdev);
 unsigned int bdev_block_size(struct block_device *bdev);
@@ -110,7 +118,9 @@ void brelse(struct buffer_head *bh);
 void bforget(struct buffer_head *bh);
 
 void mark_buffer_dirty(struct buffer_head *bh);
-/* Write bh now if dirty and wait.  0 or -errno. */
+/* Write bh now if dirty and wait.  0 or -errno; on failure bh stays
+ * dirty and uptodate, and its page is handled as a failed write-back
+ * (page_write_failed: retried later, the mapping's owner told). */
 int sync_dirty_buffer(struct buffer_head *bh);
 
 /* Page locked: give it empty buffers of blocksize on bdev (uptodate if the

@@ -211,6 +211,7 @@ void address_space_init(struct address_space *mapping,
 	mapping->wb_pins = 0;
 	mapping->wb_dying = 0;
 	mapping->wb_error = 0;
+	mapping->wb_err = 0;
 }
 
 void address_space_destroy(struct address_space *mapping)

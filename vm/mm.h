@@ -57,6 +57,8 @@ struct page {
 #define PG_launder	15
 #define PG_writeback	16
 #define PG_bounce	17	/* a bounce page: completion copies and frees */
+#define PG_wb_failed	18	/* its last write-back failed: it is dirty again,
+				 * and a second failure is a lasting one */
 
 #define ZONE_SHIFT	(BITS_PER_LONG - 8)
 
@@ -109,6 +111,7 @@ PAGE_FLAG_OPS(Reserved, PG_reserved)
 PAGE_FLAG_OPS(Launder, PG_launder)
 PAGE_FLAG_OPS(Writeback, PG_writeback)
 PAGE_FLAG_OPS(Bounce, PG_bounce)
+PAGE_FLAG_OPS(WbFailed, PG_wb_failed)
 
 static inline int page_count(const struct page *p)
 {

@@ -143,18 +143,53 @@ static void wake_writeback_waiters(void)
 	spin_unlock(&wb_lock);
 }
 
+/* Caller holds pagecache_lock: a failed page is dirty again, so that it
+ * is retried rather than dropped (it joins dirty_pages as just dirtied). */
+static void __redirty_failed_page(struct page *page, struct address_space *mapping)
+{
+	unsigned long now = vm_jiffies();
+
+	assert_spin_locked(&pagecache_lock);
+	if (TestSetPageDirty(page))
+		return;
+	add_count(&nr_dirty, 1);
+	page->private = now;
+	__mark_mapping_dirty(mapping, now);
+}
+
 /*
  * While PG_writeback is set the page stays in its mapping (truncate and
  * reclaim wait for or skip it), so everything that touches the page is
  * done before the bit is seen clear; after that only its address is used.
+ * That is also why the owner hears of a failure (write_error) first.
+ *
+ * A failed page is not thrown away: it stays dirty and the next
+ * write-back (flusher, fsync, unmount) tries it again.  The error goes
+ * to the mapping's errseq (each open file hears of it once) and to the
+ * legacy wb_error; PG_wb_failed marks the page so that a failure of the
+ * retry is told to the owner as lasting.
  */
 void end_page_writeback_error(struct page *page, int error)
 {
+	struct address_space *mapping = page->mapping;
+	int lasting;
+
+	if (error && mapping) {
+		lasting = TestSetPageWbFailed(page);
+		if (mapping->a_ops->write_error)
+			mapping->a_ops->write_error(mapping, error, lasting);
+	} else if (!error) {
+		ClearPageWbFailed(page);
+	}
 	spin_lock(&pagecache_lock);
 	if (error) {
 		SetPageError(page);
-		if (page->mapping && !page->mapping->wb_error)
-			page->mapping->wb_error = error;
+		if (page->mapping) {
+			if (!page->mapping->wb_error)
+				page->mapping->wb_error = error;
+			errseq_set(&page->mapping->wb_err, error);
+			__redirty_failed_page(page, page->mapping);
+		}
 	}
 	if (PageLaunder(page)) {
 		ClearPageLaunder(page);
@@ -168,6 +203,25 @@ void end_page_writeback_error(struct page *page, int error)
 	spin_unlock(&pagecache_lock);
 	wake_up_page(page);
 	wake_writeback_waiters();
+}
+
+void page_write_failed(struct page *page, int error)
+{
+	struct address_space *mapping = page->mapping;
+	int lasting;
+
+	if (!mapping || !error)
+		return;
+	lasting = TestSetPageWbFailed(page);
+	if (mapping->a_ops->write_error)
+		mapping->a_ops->write_error(mapping, error, lasting);
+	spin_lock(&pagecache_lock);
+	if (page->mapping == mapping) {
+		errseq_set(&mapping->wb_err, error);
+		__redirty_failed_page(page, mapping);
+		__refile_page(page);
+	}
+	spin_unlock(&pagecache_lock);
 }
 
 void end_page_writeback(struct page *page)
@@ -258,6 +312,16 @@ static unsigned long list_length(const struct list_head *list)
 
 	for (pos = list->next; pos != list; pos = pos->next)
 		n++;
+	return n;
+}
+
+unsigned long mapping_nr_dirty(struct address_space *mapping)
+{
+	unsigned long n;
+
+	spin_lock(&pagecache_lock);
+	n = list_length(&mapping->dirty_pages);
+	spin_unlock(&pagecache_lock);
 	return n;
 }
 

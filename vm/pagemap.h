@@ -32,6 +32,7 @@
 #define IMGFS_VM_PAGEMAP_H
 
 #include <sys/types.h>
+#include "vm/errseq.h"
 #include "vm/mm.h"
 #include "vm/spinlock.h"
 
@@ -61,6 +62,11 @@ struct address_space;
  *               is gone.  Used by truncate.
  * releasepage   page locked: free page->buffers if nothing uses them.
  *               1 if freed.  Used by reclaim and invalidate; never sleeps.
+ * write_error   a write-back of a page of the mapping failed with err
+ *               (the host's errno); the page is dirty again.  lasting:
+ *               the page's previous write-back had failed too.  Runs in
+ *               the completion's thread with no lock held: it may log and
+ *               set state, never wait for I/O.
  */
 struct address_space_operations {
 	int (*writepage)(struct page *page, int sync);
@@ -70,6 +76,7 @@ struct address_space_operations {
 	unsigned long (*bmap)(struct address_space *mapping, unsigned long block);
 	int (*flushpage)(struct page *page, unsigned long offset);
 	int (*releasepage)(struct page *page, unsigned int gfp_mask);
+	void (*write_error)(struct address_space *mapping, int err, int lasting);
 };
 
 /* address_space.flags */
@@ -99,7 +106,30 @@ struct address_space {
 	int wb_dying;			/* address_space_destroy waits */
 	int wb_error;			/* -errno of a failed write, reported
 					 * once by filemap_fdatawait */
+	errseq_t wb_err;		/* every failed write, for each open
+					 * file once (filemap_check_wb_err) */
 };
+
+/*
+ * Write-back errors as fsync reports them (Linux 4.13+): an open file
+ * samples the mapping's wb_err when it is opened; fsync (and close)
+ * report what was set since, once, and advance the sample.
+ */
+static inline errseq_t filemap_sample_wb_err(struct address_space *mapping)
+{
+	return errseq_sample(&mapping->wb_err);
+}
+
+static inline int filemap_check_wb_err(struct address_space *mapping, errseq_t since)
+{
+	return errseq_check(&mapping->wb_err, since);
+}
+
+static inline int file_check_and_advance_wb_err(struct address_space *mapping,
+						errseq_t *f_wb_err)
+{
+	return errseq_check_and_advance(&mapping->wb_err, f_wb_err);
+}
 
 /* ---- boot ------------------------------------------------------------ */
 
@@ -304,10 +334,18 @@ void set_page_writeback(struct page *page);
 /* The write finished (any thread); error leaves PG_error set. */
 void end_page_writeback(struct page *page);
 void end_page_writeback_error(struct page *page, int error);
+/* Part of a page (a buffer) failed a synchronous write that its caller
+ * reports: as a failed write-back, the page is dirty again, the mapping's
+ * errseq and its owner (write_error) hear of it.  The caller holds a
+ * reference on the page; any thread, no lock held. */
+void page_write_failed(struct page *page, int error);
 
 /* Page locked: write it if dirty, unlocking it; with wait, wait for the
  * I/O.  0 or -errno. */
 int write_one_page(struct page *page, int wait);
+
+/* Pages of mapping now dirty (pagecache_lock inside). */
+unsigned long mapping_nr_dirty(struct address_space *mapping);
 
 /* Gauges, in pages. */
 long nr_dirty_pages(void);

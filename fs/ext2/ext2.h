@@ -34,15 +34,47 @@
 
 struct file_ra_state;
 
+/* What a file-system error does (errors=; the super block's s_errors
+ * values).  0: as the super block says. */
+#define EXT2_ON_ERRORS_DEFAULT	0
+#define EXT2_ON_ERRORS_CONTINUE	1	/* mark the image, go on */
+#define EXT2_ON_ERRORS_RO	2	/* modifying calls get -EROFS from then on */
+#define EXT2_ON_ERRORS_PANIC	3	/* the device takes no more writes, and
+					 * on_panic is called */
+
 struct ext2_mount_opts {
 	const char *path;		/* image file or block device */
 	int read_only;
 	enum dma_reach reach;		/* default DMA_REACH_LOW (0 is DMA!) */
 	int no_direct;			/* buffered I/O (tests) */
 	time_t fixed_time;		/* non-zero: every timestamp (mkimg) */
+	int errors;			/* EXT2_ON_ERRORS_* */
+	/* errors=panic: called once, from whatever thread found the error
+	 * (it may be the device's completion thread): it must not wait for
+	 * I/O.  NULL: the device is aborted and nothing else happens. */
+	void (*on_panic)(void *arg);
+	void *panic_arg;
 };
 
 void ext2_mount_opts_default(struct ext2_mount_opts *o);
+
+/* "continue", "remount-ro", "panic" -> EXT2_ON_ERRORS_*, or -EINVAL. */
+int ext2_parse_errors(const char *name);
+
+/*
+ * Errors (ext2_error in the kernel): a corrupt structure found, a
+ * metadata write-back that failed, or a data page whose write-back failed
+ * twice in a row (a lasting failure; a first failure is only reported to
+ * the open files, and the page is retried).  Each records EXT2_ERROR_FS
+ * in the super block (never marked clean again by this mount), logs a
+ * line, and does what errors= says.
+ */
+
+/* Modifying calls would get -EROFS: mounted read-only, or errors=remount-ro
+ * took effect. */
+int ext2_read_only(struct super_block *sb);
+/* An error was recorded (EXT2_ERROR_FS) by this mount or before it. */
+int ext2_has_errors(struct super_block *sb);
 
 /*
  * Open and mount.  0 and *sbp, or -errno with *why a one-line reason
@@ -156,8 +188,13 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		       size_t len, loff_t pos);
 ssize_t ext2_file_write(struct inode *inode, const char *buf, size_t len, loff_t pos);
 int ext2_truncate(struct inode *inode, loff_t size);
-/* Data and metadata of the inode on disk (datasync: the same here). */
+/* Data and metadata of the inode on disk (datasync: the same here).  A
+ * failed data write-back is reported by the first fsync after it. */
 int ext2_fsync(struct inode *inode, int datasync);
+/* As ext2_fsync for an open file that sampled the mapping's wb_err at
+ * open (filemap_sample_wb_err): data write-back errors are those set
+ * since *f_wb_err, each reported once to this file (errseq). */
+int ext2_fsync_file(struct inode *inode, int datasync, errseq_t *f_wb_err);
 
 /* mode: 0 (allocate, extend size), FALLOC_FL_KEEP_SIZE (inside i_size
  * only: ext2 keeps no blocks past it), FALLOC_FL_PUNCH_HOLE |

@@ -45,6 +45,7 @@ typedef uint32_t __le32;
 /* s_errors */
 #define EXT2_ERRORS_CONTINUE	1
 #define EXT2_ERRORS_RO		2
+#define EXT2_ERRORS_PANIC	3
 
 /* Features (e2fsprogs numbering). */
 #define EXT2_FEATURE_COMPAT_DIR_PREALLOC	0x0001

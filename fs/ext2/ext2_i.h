@@ -70,6 +70,14 @@ struct ext2_sb_info {
 	 * an inode's key is its number, a group's has the top bit set. */
 	uint64_t s_err_objs[EXT2_ERR_OBJECTS];
 	unsigned int s_err_next;
+	int s_errors;			/* EXT2_ON_ERRORS_*, never DEFAULT */
+	int s_error_ro;			/* atomic: errors=remount-ro happened */
+	int s_panicked;			/* atomic: errors=panic happened */
+	unsigned long s_nr_meta_errors;	/* atomic: failed metadata pages */
+	int s_write_failed;		/* atomic: some write-back failed; this
+					 * mount never marks the image clean */
+	void (*s_on_panic)(void *arg);
+	void *s_panic_arg;
 };
 
 struct ext2_inode_info {
@@ -92,6 +100,7 @@ struct ext2_inode_info {
 	char i_extra[128];		/* bytes of a large inode beyond the
 					 * fields we know (in-inode xattrs) */
 	unsigned int i_extra_len;
+	int i_wb_failed_logged;		/* atomic: WB_LOGGED_* of this inode */
 };
 
 static inline struct ext2_sb_info *EXT2_SB(struct super_block *sb)
@@ -119,7 +128,17 @@ static inline int ext2_has_ro_compat(struct super_block *sb, uint32_t f)
 	return (EXT2_SB(sb)->s_feature_ro_compat & f) != 0;
 }
 
+/* No modification may start (-EROFS): a read-only mount, or one that
+ * errors=remount-ro turned read-only. */
 static inline int ext2_rdonly(struct super_block *sb)
+{
+	return (sb->s_flags & MS_RDONLY) != 0 ||
+	       __atomic_load_n(&EXT2_SB(sb)->s_error_ro, __ATOMIC_ACQUIRE);
+}
+
+/* Nothing may be written to the image at all: mounted read-only.  (After
+ * errors=remount-ro what is already dirty is still written back.) */
+static inline int ext2_image_ro(struct super_block *sb)
 {
 	return (sb->s_flags & MS_RDONLY) != 0;
 }
@@ -153,6 +172,13 @@ void ext2_error_inode(struct super_block *sb, unsigned long ino, const char *fun
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void ext2_error_group(struct super_block *sb, unsigned long group, const char *func,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The error state and errors= as ext2_error, without a line (the object's
+ * error was logged once already). */
+void ext2_error_quiet(struct super_block *sb);
+/* An error that belongs to no one object (a failed write-back, unmount):
+ * one line each time, the error state and errors=. */
+void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block);
 
 /* ---- balloc.c --------------------------------------------------------- */

@@ -194,22 +194,45 @@ int ext2_setattr(struct inode *inode, const struct ext2_iattr *a)
 
 /* ---- fsync ------------------------------------------------------------------- */
 
-int ext2_fsync(struct inode *inode, int datasync)
+/*
+ * The data first (a page that fails stays dirty: its error is in the
+ * mapping's errseq and legacy wb_error), then the inode and the metadata
+ * buffers with a flush.  After errors=remount-ro this still writes: what
+ * was acknowledged must reach the image if it can.  Metadata failures are
+ * the whole file system's (ext2_error through the bdev hook); the first
+ * fsync after one reports it.
+ */
+static int ext2_do_fsync(struct inode *inode, errseq_t *f_wb_err)
 {
 	int err, err2;
 
-	(void)datasync;
-	if (ext2_rdonly(inode->i_sb))
+	if (ext2_image_ro(inode->i_sb))
 		return 0;
 	err = filemap_fdatasync(&inode->i_data);
 	err2 = filemap_fdatawait(&inode->i_data);
-	if (!err)
+	if (f_wb_err) {
+		/* This file's own view: the errors since its sample, once. */
+		err = file_check_and_advance_wb_err(&inode->i_data, f_wb_err);
+	} else if (!err) {
 		err = err2;
+	}
 	err2 = write_inode_now(inode, 0);
 	if (!err)
 		err = err2;
 	err2 = sync_blockdev(inode->i_sb->s_bdev);
 	return err ? err : err2;
+}
+
+int ext2_fsync(struct inode *inode, int datasync)
+{
+	(void)datasync;
+	return ext2_do_fsync(inode, NULL);
+}
+
+int ext2_fsync_file(struct inode *inode, int datasync, errseq_t *f_wb_err)
+{
+	(void)datasync;
+	return ext2_do_fsync(inode, f_wb_err);
 }
 
 /* ---- fallocate ---------------------------------------------------------------- */

@@ -90,7 +90,7 @@ static void ext2_destroy_inode(struct inode *inode)
 
 static void ext2_clear_inode(struct inode *inode)
 {
-	if (ext2_rdonly(inode->i_sb))
+	if (ext2_image_ro(inode->i_sb))
 		return;
 	pthread_mutex_lock(&EXT2_I(inode)->i_meta);
 	ext2_discard_prealloc(inode);
@@ -392,7 +392,7 @@ int ext2_write_inode(struct inode *inode, int sync)
 	struct ext2_inode *raw;
 	int err = 0;
 
-	if (ext2_rdonly(inode->i_sb))
+	if (ext2_image_ro(inode->i_sb))
 		return 0;
 	raw = ext2_get_raw_inode(inode->i_sb, inode->i_ino, &bh, &err);
 	if (!raw)
@@ -905,6 +905,35 @@ static unsigned long ext2_aop_bmap(struct address_space *mapping, unsigned long 
 	return generic_block_bmap(mapping, block, ext2_get_block);
 }
 
+/*
+ * A data page failed to reach the image; it stays dirty and is retried.
+ * The open files hear of it through the mapping's errseq; a retry that
+ * fails too is a lasting failure, an error of the file system.
+ */
+#define WB_LOGGED_FIRST		1
+#define WB_LOGGED_LASTING	2
+
+static void ext2_write_error(struct address_space *mapping, int err, int lasting)
+{
+	struct inode *inode = mapping->host;
+	int *logged = &EXT2_I(inode)->i_wb_failed_logged;
+
+	/* Even if a retry succeeds, the image is not called clean at unmount
+	 * (e2fsck -p looks at it): a failed write is worth a check. */
+	__atomic_store_n(&EXT2_SB(inode->i_sb)->s_write_failed, 1, __ATOMIC_RELAXED);
+	if (!lasting) {
+		if (!(__atomic_fetch_or(logged, WB_LOGGED_FIRST, __ATOMIC_RELAXED) & WB_LOGGED_FIRST))
+			vm_log("ext2: inode %lu: writing data failed: %s (kept dirty, to be retried)",
+			       inode->i_ino, strerror(-err));
+		return;
+	}
+	if (!(__atomic_fetch_or(logged, WB_LOGGED_LASTING, __ATOMIC_RELAXED) & WB_LOGGED_LASTING))
+		ext2_error(inode->i_sb, "write-back", "inode %lu: writing data failed again: %s",
+			   inode->i_ino, strerror(-err));
+	else
+		ext2_error_quiet(inode->i_sb);
+}
+
 const struct address_space_operations ext2_aops = {
 	.readpage = ext2_readpage,
 	.writepage = ext2_writepage,
@@ -913,6 +942,7 @@ const struct address_space_operations ext2_aops = {
 	.bmap = ext2_aop_bmap,
 	.flushpage = block_flushpage,
 	.releasepage = block_releasepage,
+	.write_error = ext2_write_error,
 };
 
 const struct super_operations ext2_sops = {

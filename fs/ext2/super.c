@@ -27,6 +27,79 @@
 
 #define ERR_GROUP_KEY	(1ULL << 63)
 
+/* ---- errors (2.4 ext2_error, with errors= as the kernel has it) ---------- */
+
+int ext2_parse_errors(const char *name)
+{
+	if (!strcmp(name, "continue"))
+		return EXT2_ON_ERRORS_CONTINUE;
+	if (!strcmp(name, "remount-ro"))
+		return EXT2_ON_ERRORS_RO;
+	if (!strcmp(name, "panic"))
+		return EXT2_ON_ERRORS_PANIC;
+	return -EINVAL;
+}
+
+int ext2_read_only(struct super_block *sb)
+{
+	return ext2_rdonly(sb);
+}
+
+int ext2_has_errors(struct super_block *sb)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+	int ret;
+
+	spin_lock(&sbi->s_lock);
+	ret = (sbi->s_mount_state & EXT2_ERROR_FS) != 0;
+	spin_unlock(&sbi->s_lock);
+	return ret;
+}
+
+/* errors=panic: the device takes no more writes, then the owner is told
+ * (the daemon stops).  Once. */
+static void ext2_panic(struct super_block *sb)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	if (__atomic_exchange_n(&sbi->s_panicked, 1, __ATOMIC_ACQ_REL))
+		return;
+	blkdev_abort(sb->s_bdev);
+	vm_log("ext2: errors=panic: no more writes to the image, stopping");
+	if (sbi->s_on_panic)
+		sbi->s_on_panic(sbi->s_panic_arg);
+}
+
+/*
+ * The error state goes into the super block at once (its buffer is
+ * dirtied, and written by the next sync, fsync, flusher pass or unmount;
+ * never synchronously here, as this may run in the device's completion
+ * thread), and no later step of this mount marks the image clean.
+ */
+void ext2_error_quiet(struct super_block *sb)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	spin_lock(&sbi->s_lock);
+	sbi->s_mount_state |= EXT2_ERROR_FS;
+	if (sbi->s_es)
+		sbi->s_es->s_state = cpu_to_le16(le16_to_cpu(sbi->s_es->s_state) | EXT2_ERROR_FS);
+	spin_unlock(&sbi->s_lock);
+	if (sbi->s_sbh && !ext2_image_ro(sb))
+		mark_buffer_dirty(sbi->s_sbh);
+	switch (sbi->s_errors) {
+	case EXT2_ON_ERRORS_RO:
+		if (!__atomic_exchange_n(&sbi->s_error_ro, 1, __ATOMIC_ACQ_REL))
+			vm_log("ext2: errors=remount-ro: the file system is read-only now");
+		break;
+	case EXT2_ON_ERRORS_PANIC:
+		ext2_panic(sb);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Caller holds s_lock: whether obj's error is new to this mount. */
 static int first_error(struct ext2_sb_info *sbi, uint64_t obj)
 {
@@ -47,13 +120,13 @@ static void error_once(struct super_block *sb, uint64_t obj, const char *func,
 	int first;
 
 	spin_lock(&sbi->s_lock);
-	sbi->s_mount_state |= EXT2_ERROR_FS;
 	first = first_error(sbi, obj);
 	spin_unlock(&sbi->s_lock);
-	if (!first)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	vm_log("ext2 error (%s): %s", func, msg);
+	if (first) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		vm_log("ext2 error (%s): %s", func, msg);
+	}
+	ext2_error_quiet(sb);
 }
 
 void ext2_error_inode(struct super_block *sb, unsigned long ino, const char *func,
@@ -74,6 +147,35 @@ void ext2_error_group(struct super_block *sb, unsigned long group, const char *f
 	va_start(ap, fmt);
 	error_once(sb, ERR_GROUP_KEY | group, func, fmt, ap);
 	va_end(ap);
+}
+
+void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vm_log("ext2 error (%s): %s", func, msg);
+	ext2_error_quiet(sb);
+}
+
+/* The block device's hook: a metadata page failed to reach the image.
+ * The first failure is an error already (nothing but the buffer cache
+ * holds that metadata); one line for the first, a count at unmount. */
+static void ext2_meta_write_error(void *arg, int err, int lasting)
+{
+	struct super_block *sb = arg;
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	(void)lasting;
+	__atomic_store_n(&sbi->s_write_failed, 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&sbi->s_nr_meta_errors, 1, __ATOMIC_RELAXED) == 1)
+		ext2_error(sb, "write-back", "writing metadata to the image failed: %s",
+			   strerror(-err));
+	else
+		ext2_error_quiet(sb);
 }
 
 struct buffer_head *ext2_sb_bread(struct super_block *sb, unsigned long block)
@@ -468,7 +570,7 @@ void ext2_commit_super(struct super_block *sb)
 	struct ext2_super_block *es = sbi->s_es;
 	struct timespec now = fs_current_time(sb);
 
-	if (ext2_rdonly(sb))
+	if (ext2_image_ro(sb))
 		return;
 	spin_lock(&sbi->s_lock);
 	es->s_free_blocks_count = cpu_to_le32((uint32_t)sbi->s_free_blocks);
@@ -544,6 +646,10 @@ static int check_super(struct super_block *sb, const char **why)
 	}
 	*why = NULL;
 	sbi->s_mount_state = le16_to_cpu(sbi->s_es->s_state);
+	if (!sbi->s_errors)	/* no errors= given: the super block's choice */
+		sbi->s_errors = le16_to_cpu(sbi->s_es->s_errors);
+	if (sbi->s_errors < EXT2_ON_ERRORS_CONTINUE || sbi->s_errors > EXT2_ON_ERRORS_PANIC)
+		sbi->s_errors = EXT2_ON_ERRORS_CONTINUE;
 	sb->s_maxbytes = ext2_max_size(sb->s_blocksize_bits);
 	if (!ext2_has_ro_compat(sb, EXT2_FEATURE_RO_COMPAT_LARGE_FILE) &&
 	    sb->s_maxbytes > 0x7fffffffULL &&
@@ -635,6 +741,9 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	sb->s_fs_info = sbi;
 	sb->s_flags = o->read_only ? MS_RDONLY : 0;
 	sb->s_fixed_time = o->fixed_time;
+	sbi->s_errors = o->errors;
+	sbi->s_on_panic = o->on_panic;
+	sbi->s_panic_arg = o->panic_arg;
 	inode_sb_init(sb);
 	err = open_device(o, sb, why);
 	if (err)
@@ -644,6 +753,7 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	err = mount_fs(sb, why);
 	if (err)
 		goto out_close;
+	bdev_cache_set_error_hook(sb->s_bdev, ext2_meta_write_error, sb);
 	if (!o->read_only && ext2_rdonly(sb))
 		ro_why = sbi->s_ro_why ? sbi->s_ro_why : "read-only device: mounted read-only";
 	*why = ro_why;
@@ -668,7 +778,7 @@ out_icache:
 static int fdatasync_inode(struct inode *inode, void *arg)
 {
 	(void)arg;
-	if (!ext2_rdonly(inode->i_sb)) {
+	if (!ext2_image_ro(inode->i_sb)) {
 		pthread_mutex_lock(&EXT2_I(inode)->i_meta);
 		ext2_discard_prealloc(inode);
 		pthread_mutex_unlock(&EXT2_I(inode)->i_meta);
@@ -696,6 +806,19 @@ int ext2_sync_fs(struct super_block *sb)
 	return err ? err : err2;
 }
 
+/* After a failed write-back: what eviction is about to drop, said once
+ * per inode. */
+static int report_unwritten(struct inode *inode, void *arg)
+{
+	unsigned long nr = mapping_nr_dirty(&inode->i_data);
+
+	(void)arg;
+	if (nr)
+		vm_log("ext2: inode %lu: %lu dirty pages could not be written: lost",
+		       inode->i_ino, nr);
+	return 0;
+}
+
 static int count_busy(struct inode *inode, void *arg)
 {
 	/* for_each_sb_inode holds one reference of its own */
@@ -715,13 +838,20 @@ int ext2_unmount(struct super_block *sb)
 		return -EBUSY;
 	}
 	err = ext2_sync_fs(sb);
+	if (err && !ext2_image_ro(sb)) {
+		/* Never clean over a failed write: the error state goes in. */
+		ext2_error(sb, "unmount", "writing back failed: %s", strerror(-err));
+		for_each_sb_inode(sb, report_unwritten, NULL);
+	}
 	busy = evict_inodes(sb);
 	VM_BUG_ON(busy);
-	if (!ext2_rdonly(sb)) {
+	if (!ext2_image_ro(sb)) {
 		spin_lock(&sbi->s_lock);
 		sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state | EXT2_VALID_FS);
 		if (sbi->s_mount_state & EXT2_ERROR_FS)
 			sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state);
+		if (__atomic_load_n(&sbi->s_write_failed, __ATOMIC_RELAXED))
+			sbi->s_es->s_state &= cpu_to_le16((uint16_t)~EXT2_VALID_FS);
 		spin_unlock(&sbi->s_lock);
 		ext2_commit_super(sb);
 		err2 = sync_dirty_buffer(sbi->s_sbh);
@@ -734,6 +864,9 @@ int ext2_unmount(struct super_block *sb)
 	err2 = bdev_cache_detach(sb->s_bdev);
 	if (!err)
 		err = err2;
+	bdev_cache_set_error_hook(sb->s_bdev, NULL, NULL);
+	if (!err && __atomic_load_n(&sbi->s_panicked, __ATOMIC_ACQUIRE))
+		err = -EIO;	/* nothing was written since */
 	err2 = blkdev_close(sb->s_bdev);
 	if (!err)
 		err = err2;

@@ -8,10 +8,17 @@
  *
  * Protocol: the client sends one line, one of
  *   meminfo buddyinfo zoneinfo slabinfo vmstat pid
+ *   fault eio|short [read|write] START NR     fault clear
  * and reads the reply until the server closes.  An unknown request gets
  * "error: ...\n".  vmstat is the VM's /proc/vmstat (events, page cache,
  * bounce and emergency-pool counters) followed by the page-cache hit rate
  * and the FUSE and device layers' own counters.
+ *
+ * "fault" drives the device layer's fault injection (blockdev/fault.c) in
+ * a running daemon, for end-to-end tests of write errors.  Like the
+ * kernel's fail_make_request, which needs debugfs, it must be asked for
+ * when the daemon starts: IMGFS_FAULT_INJECTION=1 in its environment;
+ * otherwise it is refused.  START and NR are 512-byte sectors.
  *
  * One thread serves one request at a time (the renderers read counters
  * racily, as /proc does).  Its buffer is static: statistics still come
@@ -25,6 +32,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
@@ -40,6 +48,7 @@
 #define CTL_BUF_SIZE	(1UL << 20)
 
 static char ctl_buf[CTL_BUF_SIZE];	/* the server thread's */
+static int ctl_faults_allowed;		/* set before the thread starts */
 static int ctl_fd = -1;
 static int ctl_stop_pipe[2] = { -1, -1 };
 static pthread_t ctl_thread;
@@ -80,6 +89,54 @@ static void imgfs_vmstat_render(struct seq_buf *s)
 	}
 }
 
+/* "fault eio|short [read|write] START NR" or "fault clear".  0 or -errno. */
+static int ctl_fault(const char *args, struct seq_buf *s)
+{
+	struct block_device *bdev;
+	struct super_block *sb = imgfs_fuse_sb();
+	char kind[8] = "", dir[8] = "";
+	unsigned long long start, nr;
+	int rw = -1, err;
+
+	if (!ctl_faults_allowed) {
+		seq_printf(s, "error: fault injection is off (start imgfs with IMGFS_FAULT_INJECTION=1)\n");
+		return -EPERM;
+	}
+	if (!sb || !sb->s_bdev)
+		return -ENODEV;
+	bdev = sb->s_bdev;
+	if (!strcmp(args, "clear")) {
+		blkdev_fault_clear(bdev);
+		seq_printf(s, "ok\n");
+		return 0;
+	}
+	if (sscanf(args, "%7s %7s %llu %llu", kind, dir, &start, &nr) == 4) {
+		if (!strcmp(dir, "read"))
+			rw = READ;
+		else if (!strcmp(dir, "write"))
+			rw = WRITE;
+		else
+			goto bad;
+	} else if (sscanf(args, "%7s %llu %llu", kind, &start, &nr) != 3) {
+		goto bad;
+	}
+	if (!strcmp(kind, "eio"))
+		err = blkdev_fault_eio(bdev, rw, start, nr);
+	else if (!strcmp(kind, "short"))
+		err = blkdev_fault_short(bdev, rw, start, nr);
+	else
+		goto bad;
+	if (err) {
+		seq_printf(s, "error: %s\n", strerror(-err));
+		return err;
+	}
+	seq_printf(s, "ok\n");
+	return 0;
+bad:
+	seq_printf(s, "error: expected fault eio|short [read|write] START NR, or fault clear\n");
+	return -EINVAL;
+}
+
 /* Render request cmd into s.  0, -ENOSPC (cut) or -EINVAL (unknown). */
 static int ctl_render(const char *cmd, struct seq_buf *s)
 {
@@ -98,6 +155,8 @@ static int ctl_render(const char *cmd, struct seq_buf *s)
 		imgfs_vmstat_render(s);
 		return err ? err : seq_buf_result(s);
 	}
+	if (!strncmp(cmd, "fault ", 6))
+		return ctl_fault(cmd + 6, s);
 	if (!strcmp(cmd, "pid")) {
 		seq_printf(s, "%ld\n", (long)getpid());
 		return seq_buf_result(s);
@@ -179,6 +238,8 @@ int imgfs_ctl_start(dev_t dev)
 	socklen_t alen;
 	int n, err;
 
+	ctl_faults_allowed = getenv("IMGFS_FAULT_INJECTION") &&
+			     !strcmp(getenv("IMGFS_FAULT_INJECTION"), "1");
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
 	n = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);

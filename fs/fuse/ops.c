@@ -44,9 +44,16 @@
 
 #define EXT2_MAX_BLOCK_SIZE_FUSE	65536
 
+/*
+ * An open file (the kernel's struct file: one per open(2), shared by
+ * dup()s).  wb_err is its sample of the mapping's write-back errors
+ * (Linux's file->f_wb_err): taken at open, advanced by fsync and flush,
+ * so each open file hears of each failed write-back once.
+ */
 struct imgfs_fh {
 	pthread_mutex_t fh_lock;
 	struct file_ra_state ra;	/* fh_lock */
+	errseq_t wb_err;		/* atomic (errseq) */
 };
 
 struct imgfs_fuse_counters imgfs_counters;
@@ -83,9 +90,10 @@ static struct imgfs_fh *get_fh(struct fuse_file_info *fi)
 	return (struct imgfs_fh *)(uintptr_t)fi->fh;
 }
 
+/* Modifications are refused: a read-only mount, or errors=remount-ro. */
 static int rdonly(void)
 {
-	return fuse_cfg.read_only || (fuse_sb->s_flags & MS_RDONLY);
+	return fuse_cfg.read_only || ext2_read_only(fuse_sb);
 }
 
 /* The one place -errno becomes a FUSE reply. */
@@ -155,6 +163,7 @@ static struct imgfs_fh *fh_alloc(void)
 		return NULL;
 	pthread_mutex_init(&fh->fh_lock, NULL);
 	file_ra_state_init(&fh->ra);
+	fh->wb_err = 0;
 	fuse_count(&imgfs_counters.nr_open, 1);
 	return fh;
 }
@@ -168,9 +177,12 @@ static void fh_free(struct imgfs_fh *fh)
 	__atomic_fetch_sub(&imgfs_counters.nr_open, 1, __ATOMIC_RELAXED);
 }
 
-/* Open flags -> the file_info settings of a regular file. */
-static void set_open_flags(struct fuse_file_info *fi, struct imgfs_fh *fh)
+/* Open flags -> the file_info settings of a regular file; the open file
+ * starts watching inode's write-back errors from now. */
+static void set_open_flags(struct fuse_file_info *fi, struct imgfs_fh *fh,
+			   struct inode *inode)
 {
+	fh->wb_err = filemap_sample_wb_err(&inode->i_data);
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = fuse_cfg.direct_io;
 	/* Every change passes through this mount: what the kernel has
@@ -520,7 +532,7 @@ static void imgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		reply_err(req, -ENOMEM);
 		return;
 	}
-	set_open_flags(fi, fh);
+	set_open_flags(fi, fh, inode);
 	if (fuse_reply_open(req, fi))
 		fh_free(fh);
 }
@@ -551,7 +563,7 @@ static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_err(req, err);
 		return;
 	}
-	set_open_flags(fi, fh);
+	set_open_flags(fi, fh, inode);
 	if (fuse_reply_create(req, &e, fi)) {
 		fh_free(fh);
 		node_forget(e.ino, 1);
@@ -610,11 +622,21 @@ static void imgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t 
 	fuse_reply_write(req, (size_t)n);
 }
 
+/*
+ * close(2) of a descriptor: a write-back error this open file has not
+ * heard of from fsync is reported, but not consumed (as NFS's flush):
+ * every close of a shared open file - a forked child closing the copy it
+ * inherited - sends a flush, and none of them may take the error away
+ * from the owner's next fsync.  Nothing is written.
+ */
 static void imgfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	(void)fi;
-	reply_err(req, 0);
+	struct inode *inode = req_inode(req, ino);
+	struct imgfs_fh *fh = get_fh(fi);
+
+	if (inode)
+		reply_err(req, fh ? filemap_check_wb_err(&inode->i_data,
+					__atomic_load_n(&fh->wb_err, __ATOMIC_ACQUIRE)) : 0);
 }
 
 static void imgfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -628,9 +650,13 @@ static void imgfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
 	struct inode *inode = req_inode(req, ino);
+	struct imgfs_fh *fh = get_fh(fi);
 
-	(void)fi;
-	if (inode)
+	if (!inode)
+		return;
+	if (fh)
+		reply_err(req, ext2_fsync_file(inode, datasync, &fh->wb_err));
+	else
 		reply_err(req, ext2_fsync(inode, datasync));
 }
 

@@ -61,6 +61,7 @@ struct imgfs_options {
 	double timeout;
 	struct vm_config vm;
 	enum dma_reach reach;
+	int errors;			/* EXT2_ON_ERRORS_*; 0: the image's */
 	char kernel_opts[512];		/* passed to the FUSE mount as they are */
 	const char *image;
 	const char *mountpoint;
@@ -70,6 +71,7 @@ static const char usage[] =
 	"usage: imgfs [-f] [-o OPT[,OPT...]] IMAGE MOUNTPOINT\n"
 	"options: ro rw mem=SIZE lowmem=SIZE dma_reach=dma|low|all kmap=direct|strict\n"
 	"         threads=N allow_other debug direct_io (or cache=none) timeout=SECONDS\n"
+	"         errors=continue|remount-ro|panic (default: the image's)\n"
 	"         and the mount flags nodev nosuid noexec noatime dev suid exec atime\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -167,6 +169,10 @@ static void parse_one(struct imgfs_options *o, char *opt)
 		o->timeout = strtod(val, &end);
 		if (!*val || *end || o->timeout < 0 || o->timeout > 86400)
 			die("timeout=%s: expected seconds from 0 to 86400", val);
+	} else if (!strcmp(opt, "errors") && val) {
+		o->errors = ext2_parse_errors(val);
+		if (o->errors < 0)
+			die("errors=%s: expected continue, remount-ro or panic", val);
 	} else if (!strcmp(opt, "allow_other") && !val) {
 		o->allow_other = 1;
 	} else if (!strcmp(opt, "debug") && !val) {
@@ -421,6 +427,20 @@ static struct fuse_session *new_session(struct imgfs_options *o, const char *ima
 	return se;
 }
 
+/*
+ * errors=panic: ext2 has aborted the device (no write reaches the image
+ * any more); end the session as SIGTERM would, from whatever thread found
+ * the error, and exit non-zero.  Only async-signal-safe calls here.
+ */
+static int panicked;	/* atomic */
+
+static void on_panic(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&panicked, 1, __ATOMIC_RELEASE);
+	kill(getpid(), SIGTERM);
+}
+
 static void block_signals(int block)
 {
 	sigset_t set;
@@ -465,6 +485,8 @@ int main(int argc, char **argv)
 	mo.path = image;
 	mo.read_only = o.read_only;
 	mo.reach = o.reach;
+	mo.errors = o.errors;
+	mo.on_panic = on_panic;
 	err = ext2_mount(&mo, &sb, &why);
 	if (err)
 		die("%s: %s", o.image, why ? why : strerror(-err));
@@ -511,6 +533,10 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "imgfs: %s: unmount: %s\n", o.image, strerror(-err));
 		status = 1;
+	}
+	if (__atomic_load_n(&panicked, __ATOMIC_ACQUIRE)) {
+		fprintf(stderr, "imgfs: %s: stopped by errors=panic\n", o.image);
+		status = 2;
 	}
 	fuse_session_destroy(se);
 	flusher_stop();

@@ -7,6 +7,10 @@
  * st_dev (fs/fuse/ctl.c), so nothing is looked up inside the image.
  * "pid" prints the daemon's process id (scripts wait for it to exit
  * after fusermount3 -u: the image is clean once it has).
+ *
+ * "fault eio|short [read|write] START NR" and "fault clear" inject device
+ * errors into the running daemon (sectors of 512 bytes), for tests; the
+ * daemon refuses unless it was started with IMGFS_FAULT_INJECTION=1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +24,9 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: imgfsctl MOUNTPOINT meminfo|buddyinfo|zoneinfo|slabinfo|vmstat|pid\n";
+	"usage: imgfsctl MOUNTPOINT meminfo|buddyinfo|zoneinfo|slabinfo|vmstat|pid\n"
+	"       imgfsctl MOUNTPOINT fault eio|short [read|write] START NR | fault clear\n"
+	"                (needs a daemon started with IMGFS_FAULT_INJECTION=1)\n";
 
 static int connect_mount(const char *mnt)
 {
@@ -54,18 +60,18 @@ static int connect_mount(const char *mnt)
 int main(int argc, char **argv)
 {
 	static const char *const cmds[] = {
-		"meminfo", "buddyinfo", "zoneinfo", "slabinfo", "vmstat", "pid", NULL,
+		"meminfo", "buddyinfo", "zoneinfo", "slabinfo", "vmstat", "pid", "fault", NULL,
 	};
 	const char *const *c;
 	char buf[65536], line[64];
 	ssize_t n;
-	int fd, len, failed = 0;
+	int fd, len, i, failed = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	if (argc != 3) {
+	if (argc < 3 || (argc > 3 && strcmp(argv[2], "fault")) || argc > 7) {
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -78,7 +84,15 @@ int main(int argc, char **argv)
 	fd = connect_mount(argv[1]);
 	if (fd < 0)
 		return 1;
-	len = snprintf(line, sizeof(line), "%s\n", argv[2]);
+	len = 0;
+	for (i = 2; i < argc && len < (int)sizeof(line); i++)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s", argv[i],
+				i + 1 < argc ? " " : "\n");
+	if (len >= (int)sizeof(line)) {
+		fputs(usage, stderr);
+		close(fd);
+		return 2;
+	}
 	if (write(fd, line, (size_t)len) != len) {
 		fprintf(stderr, "imgfsctl: %s: %s\n", argv[1], strerror(errno));
 		close(fd);

@@ -156,7 +156,9 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		       size_t len, loff_t pos);
 ssize_t ext2_file_write(struct inode *inode, const char *buf, size_t len, loff_t pos);
 int ext2_truncate(struct inode *inode, loff_t size);
-/* Data and metadata of the inode on disk (datasync: the same here). */
+/* Data and metadata of the inode on disk, with the inodes of the
+ * directories this mount linked on the way to it (datasync: the same
+ * here).  The caller holds no i_sem. */
 int ext2_fsync(struct inode *inode, int datasync);
 
 /* mode: 0 (allocate, extend size), FALLOC_FL_KEEP_SIZE (inside i_size

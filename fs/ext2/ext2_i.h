@@ -76,6 +76,9 @@ struct ext2_inode_info {
 	uint32_t i_dtime;
 	uint32_t i_block_group;
 	uint32_t i_dir_start_lookup;
+	unsigned long i_dir_ino;	/* atomic: the directory that this mount
+					 * last gave an entry for it; 0: none
+					 * (fsync writes the way to it) */
 	unsigned long i_prealloc_block;	/* i_meta: next preallocated block */
 	unsigned int i_prealloc_count;	/* i_meta */
 	unsigned long i_next_alloc_goal;	/* i_meta: physical block after
@@ -125,6 +128,17 @@ static inline int ext2_valid_block(struct super_block *sb, unsigned long block)
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 
 	return block >= sbi->s_first_data_block && block < sbi->s_blocks_count;
+}
+
+/* Caller holds dir->i_sem: dir now has an entry for inode (dir.c). */
+static inline void ext2_set_dir_ino(struct inode *inode, struct inode *dir)
+{
+	__atomic_store_n(&EXT2_I(inode)->i_dir_ino, dir->i_ino, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long ext2_dir_ino(struct inode *inode)
+{
+	return __atomic_load_n(&EXT2_I(inode)->i_dir_ino, __ATOMIC_RELAXED);
 }
 
 /* ---- super.c ---------------------------------------------------------- */

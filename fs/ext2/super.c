@@ -609,6 +609,12 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 		goto out_close;
 	if (!o->read_only && ext2_rdonly(sb))
 		ro_why = sbi->s_ro_why ? sbi->s_ro_why : "read-only device: mounted read-only";
+	/* From here the flusher writes old inodes and counters too. */
+	if (!ext2_rdonly(sb) && (err = sb_writeback_enable(sb))) {
+		*why = "cannot register with the flusher";
+		ext2_unmount(sb);
+		return err;
+	}
 	*why = ro_why;
 	*sbp = sb;
 	return 0;
@@ -677,6 +683,7 @@ int ext2_unmount(struct super_block *sb)
 		vm_log("ext2: unmount: %d inodes still in use", busy);
 		return -EBUSY;
 	}
+	sb_writeback_disable(sb);	/* waits for the flusher's pass over sb */
 	err = ext2_sync_fs(sb);
 	busy = evict_inodes(sb);
 	VM_BUG_ON(busy);

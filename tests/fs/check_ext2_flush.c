@@ -191,6 +191,36 @@ START_TEST(test_flusher_writes_metadata)
 }
 END_TEST
 
+/*
+ * One expiry pass, from this thread, once the age has passed, writes it
+ * all: the inodes it copies into buffers go out in the same pass, not an
+ * age later (their age counts from the change, not from the copy).
+ */
+START_TEST(test_one_pass_after_age)
+{
+	struct fixture f;
+	struct inode *d, *e, *file;
+	struct timespec t0;
+
+	setup(&f, _i);
+	set_age(1000, 3600 * 1000);
+	d = mkdir_(f.root, "d");
+	e = mkdir_(d, "e");
+	file = new_file(d, "f", "a\n");
+	iput(file);
+	iput(e);
+	iput(d);
+	iput(new_file(f.root, "g", "b\n"));
+	sleep_ms(1100);		/* everything above is older than the age */
+	writeback_run(0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (nr_writeback_pages() && elapsed_ms(&t0) < WAIT_MS)
+		sleep_ms(10);
+	ck_assert_msg(flushed(&f), "one pass past the age left metadata behind");
+	teardown(&f);
+}
+END_TEST
+
 #define RENAME(od, on, nd, nn) ext2_rename(od, on, strlen(on), nd, nn, strlen(nn), 0)
 
 /*
@@ -244,6 +274,7 @@ static Suite *ext2_flush_suite(void)
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_flusher_writes_metadata, 0, 3);
+	tcase_add_loop_test(tc, test_one_pass_after_age, 0, 3);
 	tcase_add_loop_test(tc, test_fsync_finds_file, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;

@@ -59,6 +59,8 @@ struct imgfs_options {
 	int direct_io;
 	unsigned int threads;
 	double timeout;
+	double dirty_expire;		/* seconds; < 0: the VM's default */
+	double dirty_writeback;		/* seconds; < 0: the VM's default */
 	struct vm_config vm;
 	enum dma_reach reach;
 	char kernel_opts[512];		/* passed to the FUSE mount as they are */
@@ -70,6 +72,7 @@ static const char usage[] =
 	"usage: imgfs [-f] [-o OPT[,OPT...]] IMAGE MOUNTPOINT\n"
 	"options: ro rw mem=SIZE lowmem=SIZE dma_reach=dma|low|all kmap=direct|strict\n"
 	"         threads=N allow_other debug direct_io (or cache=none) timeout=SECONDS\n"
+	"         dirty_expire=SECONDS (30) dirty_writeback=SECONDS (5)\n"
 	"         and the mount flags nodev nosuid noexec noatime dev suid exec atime\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -126,6 +129,17 @@ static unsigned long parse_size(const char *name, const char *val)
 	return bytes;
 }
 
+/* SECONDS, fractions allowed, from min to 3600: the flusher's knobs. */
+static double parse_seconds(const char *name, const char *val, double min)
+{
+	char *end;
+	double s = strtod(val, &end);
+
+	if (!*val || *end || s < min || s > 3600)
+		die("%s=%s: expected seconds from %g to 3600", name, val, min);
+	return s;
+}
+
 static void parse_one(struct imgfs_options *o, char *opt)
 {
 	static const char *const passthrough[] = {
@@ -167,6 +181,10 @@ static void parse_one(struct imgfs_options *o, char *opt)
 		o->timeout = strtod(val, &end);
 		if (!*val || *end || o->timeout < 0 || o->timeout > 86400)
 			die("timeout=%s: expected seconds from 0 to 86400", val);
+	} else if (!strcmp(opt, "dirty_expire") && val) {
+		o->dirty_expire = parse_seconds(opt, val, 0);
+	} else if (!strcmp(opt, "dirty_writeback") && val) {
+		o->dirty_writeback = parse_seconds(opt, val, 0.001);
 	} else if (!strcmp(opt, "allow_other") && !val) {
 		o->allow_other = 1;
 	} else if (!strcmp(opt, "debug") && !val) {
@@ -211,6 +229,7 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 	o->reach = DMA_REACH_LOW;
 	o->threads = 10;
 	o->timeout = 1.0;
+	o->dirty_expire = o->dirty_writeback = -1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -243,6 +262,27 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 	}
 	if (!o->mountpoint)
 		die("expected IMAGE and MOUNTPOINT\n%s", usage);
+}
+
+/*
+ * The flusher's age and period (2.4's bdflush age_buffer and interval):
+ * nothing dirty stays in memory much longer than their sum.  The
+ * defaults (30 s, 5 s) are the VM's; tests shorten them.
+ */
+static void set_writeback(const struct imgfs_options *o)
+{
+	struct writeback_params p;
+
+	writeback_get_params(&p);
+	if (o->dirty_expire >= 0)
+		p.expire_ms = (unsigned int)(o->dirty_expire * 1000 + 0.5);
+	if (o->dirty_writeback >= 0)
+		p.interval_ms = (unsigned int)(o->dirty_writeback * 1000 + 0.5);
+	if (!p.interval_ms)
+		p.interval_ms = 1;
+	if (writeback_set_params(&p))
+		die("dirty_expire=%g dirty_writeback=%g: rejected", o->dirty_expire,
+		    o->dirty_writeback);
 }
 
 /* ---- checks before anything is mounted ------------------------------------------- */
@@ -459,6 +499,7 @@ int main(int argc, char **argv)
 	err = vm_init(&o.vm);
 	if (err)
 		die("mem=%lu: cannot set up the memory arena: %s", o.vm.mem, strerror(-err));
+	set_writeback(&o);
 	if (kswapd_start() || flusher_start())
 		die("cannot start the VM's threads");
 	ext2_mount_opts_default(&mo);

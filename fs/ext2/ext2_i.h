@@ -148,7 +148,8 @@ struct ext2_group_desc *ext2_get_group_desc(struct super_block *sb,
 int ext2_group_has_super(struct super_block *sb, unsigned long group);
 unsigned long ext2_group_first_block(struct super_block *sb, unsigned long group);
 unsigned long ext2_group_nr_blocks(struct super_block *sb, unsigned long group);
-/* The super block and descriptors into their buffers (s_lock inside). */
+/* The super block and descriptors into their buffers (the buffer lock and
+ * s_lock inside: may sleep).  Also s_op->write_super, for the flusher. */
 void ext2_commit_super(struct super_block *sb);
 /* Log one line about a corrupt structure; the caller returns -EIO. */
 void ext2_error(struct super_block *sb, const char *func, const char *fmt, ...)

@@ -433,6 +433,9 @@ void ext2_commit_super(struct super_block *sb)
 
 	if (ext2_rdonly(sb))
 		return;
+	/* the flusher calls this while the block may be going out: no
+	 * write of a half-updated super block */
+	lock_buffer(sbi->s_sbh);
 	spin_lock(&sbi->s_lock);
 	es->s_free_blocks_count = cpu_to_le32((uint32_t)sbi->s_free_blocks);
 	es->s_free_inodes_count = cpu_to_le32((uint32_t)sbi->s_free_inodes);
@@ -440,6 +443,7 @@ void ext2_commit_super(struct super_block *sb)
 	es->s_feature_ro_compat = cpu_to_le32(sbi->s_feature_ro_compat);
 	es->s_feature_compat = cpu_to_le32(sbi->s_feature_compat);
 	spin_unlock(&sbi->s_lock);
+	unlock_buffer(sbi->s_sbh);
 	mark_buffer_dirty(sbi->s_sbh);
 }
 

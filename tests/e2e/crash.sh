@@ -20,12 +20,17 @@ SHORT="-o dirty_expire=1,dirty_writeback=0.2"
 # Past the short age and period, with room for a slow (sanitizer) build.
 SETTLE=$((SAN ? 20 : 6))
 
-# crash MNT: SIGKILL its daemon, then lazily unmount the dead mount.
+# crash MNT: SIGKILL its daemon, then lazily unmount the dead mount.  What
+# a sanitizer reported before the kill still counts.
 crash() {
 	local mnt=$1 pid=${E2E_PID[$1]} m rest=""
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
 	unset "E2E_PID[$mnt]"
+	if grep -q -e 'Sanitizer' -e 'runtime error' "${E2E_LOG[$mnt]}"; then
+		cat "${E2E_LOG[$mnt]}" >&2
+		fail "imgfs on $mnt: sanitizer report"
+	fi
 	for m in $E2E_MOUNTS; do
 		[ "$m" = "$mnt" ] || rest="$rest $m"
 	done

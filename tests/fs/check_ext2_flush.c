@@ -33,14 +33,25 @@ struct fixture {
 	struct inode *root;
 };
 
-static void setup(struct fixture *f, int i)
+/* An image with, if old_file, one file "old" made by mke2fs. */
+static void setup_with(struct fixture *f, int i, int old_file)
 {
+	char src[4200];
+
 	f->dir = t_scratch();
 	snprintf(f->img, sizeof(f->img), "%s/img", f->dir);
-	t_mke2fs(f->img, block_sizes[i % 3], NULL, 16384, NULL);
+	snprintf(src, sizeof(src), "%s/src", f->dir);
+	if (old_file)
+		ck_assert_int_eq(t_sh("mkdir '%s' && echo old >'%s/old'", src, src), 0);
+	t_mke2fs(f->img, block_sizes[i % 3], old_file ? src : NULL, 16384, NULL);
 	t_boot();
 	f->sb = t_mount(f->img, 0);
 	ck_assert_int_eq(ext2_iget(f->sb, EXT2_ROOT_INO_NR, &f->root), 0);
+}
+
+static void setup(struct fixture *f, int i)
+{
+	setup_with(f, i, 0);
 }
 
 static void teardown(struct fixture *f)
@@ -221,6 +232,37 @@ START_TEST(test_one_pass_after_age)
 }
 END_TEST
 
+/*
+ * The same for an inode whose block nothing else dirtied (a chmod of a
+ * file already on the image): its copy into the buffer is new, its change
+ * is not, and the pass must not leave the copy for an age more.
+ */
+START_TEST(test_one_pass_old_inode)
+{
+	struct ext2_iattr a = { .valid = EXT2_ATTR_MODE, .mode = 0604 };
+	struct fixture f;
+	struct inode *old;
+	struct timespec t0;
+
+	setup_with(&f, _i, 1);
+	set_age(1000, 3600 * 1000);
+	old = t_walk(f.sb, "old");
+	ck_assert_ptr_nonnull(old);
+	ck_assert_int_eq(ext2_setattr(old, &a), 0);
+	iput(old);
+	ck_assert_int_ne(t_sh("debugfs -R 'stat /old' '%s' 2>/dev/null | grep -q 'Mode:  0604'",
+			      f.img), 0);
+	sleep_ms(1100);
+	writeback_run(0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (nr_writeback_pages() && elapsed_ms(&t0) < WAIT_MS)
+		sleep_ms(10);
+	ck_assert_msg(t_sh("debugfs -R 'stat /old' '%s' 2>/dev/null | grep -q 'Mode:  0604'",
+			   f.img) == 0, "the chmod is not on the image after one pass");
+	teardown(&f);
+}
+END_TEST
+
 #define RENAME(od, on, nd, nn) ext2_rename(od, on, strlen(on), nd, nn, strlen(nn), 0)
 
 /*
@@ -275,6 +317,7 @@ static Suite *ext2_flush_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_flusher_writes_metadata, 0, 3);
 	tcase_add_loop_test(tc, test_one_pass_after_age, 0, 3);
+	tcase_add_loop_test(tc, test_one_pass_old_inode, 0, 3);
 	tcase_add_loop_test(tc, test_fsync_finds_file, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;

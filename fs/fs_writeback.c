@@ -67,11 +67,6 @@ void sb_mark_dirty(struct super_block *sb)
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-static int time_after(unsigned long a, unsigned long b)
-{
-	return (long)(a - b) > 0;
-}
-
 /* write_super if it has been due since older_than.  1 if called. */
 static int sync_old_super(struct super_block *sb, unsigned long older_than)
 {

@@ -471,11 +471,6 @@ int sync_inodes_sb(struct super_block *sb)
 	return err;
 }
 
-static int time_after(unsigned long a, unsigned long b)
-{
-	return (long)(a - b) > 0;
-}
-
 /* Caller holds inode_lock: the oldest dirty inode of sb that can be
  * written, if it was dirtied no later than older_than; else NULL. */
 static struct inode *__oldest_dirty(struct super_block *sb, unsigned long older_than)

@@ -177,11 +177,6 @@ static void __requeue_mapping(struct address_space *mapping)
 
 /* ---- writing pages ---------------------------------------------------- */
 
-static int time_after(unsigned long a, unsigned long b)
-{
-	return (long)(a - b) > 0;
-}
-
 /*
  * Caller holds pagecache_lock.  Lock and reference up to n dirty pages
  * from the head of dirty_pages dirtied no later than older_than.

@@ -19,6 +19,9 @@
  * number sleep on inode_wait until it is ready or gone: the number may be
  * reallocated only once the old inode has left the hash.
  *
+ * sb->s_dirty runs oldest first (dirtied_when), so the flusher's
+ * sync_old_inodes stops at the first inode younger than its cut-off.
+ *
  * Interface and locking: fs/inode.h.  inode_lock is held only for list,
  * hash and state changes, never across I/O or filesystem calls.
  */
@@ -99,6 +102,8 @@ void inode_sb_init(struct super_block *sb)
 {
 	INIT_LIST_HEAD(&sb->s_inodes);
 	INIT_LIST_HEAD(&sb->s_dirty);
+	INIT_LIST_HEAD(&sb->s_wb_list);
+	sb->s_dirt = 0;
 	spin_lock(&inode_lock);
 	list_add(&sb->s_list, &super_blocks);
 	spin_unlock(&inode_lock);
@@ -257,6 +262,20 @@ struct inode *igrab(struct inode *inode)
 	return inode;
 }
 
+struct inode *ilookup(struct super_block *sb, unsigned long ino)
+{
+	struct inode *inode;
+
+	spin_lock(&inode_lock);
+	inode = __find_inode(sb, ino);
+	if (inode && (inode->i_state & (I_NEW | I_FREEING | I_BAD)))
+		inode = NULL;
+	if (inode)
+		__iget(inode);
+	spin_unlock(&inode_lock);
+	return inode;
+}
+
 /* ---- freeing ---------------------------------------------------------- */
 
 /* Drop pages and private state, leave the hash, free.  Caller set
@@ -399,7 +418,8 @@ void mark_inode_dirty(struct inode *inode)
 		if (!atomic_read(&inode->i_count) && !(inode->i_state & I_NEW))
 			nr_unused--;
 		inode->i_state |= I_DIRTY;
-		list_move(&inode->i_list, &inode->i_sb->s_dirty);
+		inode->dirtied_when = vm_jiffies();
+		list_move_tail(&inode->i_list, &inode->i_sb->s_dirty);
 	}
 	spin_unlock(&inode_lock);
 }
@@ -449,6 +469,46 @@ int sync_inodes_sb(struct super_block *sb)
 	}
 	spin_unlock(&inode_lock);
 	return err;
+}
+
+/* Caller holds inode_lock: the oldest dirty inode of sb that can be
+ * written, if it was dirtied no later than older_than; else NULL. */
+static struct inode *__oldest_dirty(struct super_block *sb, unsigned long older_than)
+{
+	struct list_head *pos;
+
+	assert_spin_locked(&inode_lock);
+	list_for_each(pos, &sb->s_dirty) {
+		struct inode *inode = list_entry(pos, struct inode, i_list);
+
+		if (time_after(inode->dirtied_when, older_than))
+			return NULL;	/* the rest are younger */
+		if (!(inode->i_state & (I_NEW | I_FREEING)))
+			return inode;
+	}
+	return NULL;
+}
+
+int sync_old_inodes(struct super_block *sb, unsigned long older_than)
+{
+	struct inode *inode;
+	int written = 0;
+
+	spin_lock(&inode_lock);
+	while ((inode = __oldest_dirty(sb, older_than))) {
+		__iget(inode);
+		spin_unlock(&inode_lock);
+		pthread_mutex_lock(&inode->i_sem);
+		if (write_inode_now(inode, 0))
+			mark_inode_dirty(inode);	/* again, at the tail: next pass */
+		else
+			written++;
+		pthread_mutex_unlock(&inode->i_sem);
+		iput(inode);
+		spin_lock(&inode_lock);
+	}
+	spin_unlock(&inode_lock);
+	return written;
 }
 
 int for_each_sb_inode(struct super_block *sb,

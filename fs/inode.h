@@ -11,7 +11,9 @@
  *   igrab/iput: references; the last iput of an inode with i_nlink 0
  *       deletes it (s_op->delete_inode), otherwise it stays cached, clean,
  *       on inode_unused until pruned;
- *   mark_inode_dirty: onto sb->s_dirty; sync_inodes_sb() writes them;
+ *   mark_inode_dirty: onto the tail of sb->s_dirty, stamped dirtied_when;
+ *       sync_inodes_sb() writes them all, sync_old_inodes() those dirty
+ *       since a given time (the flusher's pass, fs/fs_writeback.c);
  *   evict_inodes(sb): drop every unused inode of sb (unmount).
  *   prune_icache(n) is the reclaim shrinker (registered with
  *   register_shrinker): it frees unused clean inodes whose pages are
@@ -49,6 +51,10 @@ struct super_operations {
 	void (*destroy_inode)(struct inode *inode);
 	/* Copy the in-memory inode to its disk buffer; sync: and write it. */
 	int (*write_inode)(struct inode *inode, int sync);
+	/* The super block's fields (free counts) into its buffers, dirty
+	 * (2.4 write_super: the flusher calls it once sb_mark_dirty).
+	 * Optional. */
+	void (*write_super)(struct super_block *sb);
 	/* Last reference to an unlinked inode: free its blocks and itself. */
 	void (*delete_inode)(struct inode *inode);
 	/* The inode leaves the cache: drop private state (preallocation). */
@@ -67,8 +73,12 @@ struct super_block {
 	const struct super_operations *s_op;
 	void *s_fs_info;			/* the filesystem's own */
 	struct list_head s_inodes;		/* inode_lock: every inode */
-	struct list_head s_dirty;		/* inode_lock: I_DIRTY inodes */
+	struct list_head s_dirty;		/* inode_lock: I_DIRTY inodes,
+						 * oldest dirtied_when first */
 	struct list_head s_list;		/* inode_lock: all super blocks */
+	struct list_head s_wb_list;		/* sb_writeback_sem (fs_writeback.c) */
+	unsigned long s_dirt;			/* atomic: 0 or when write_super
+						 * became due (sb_mark_dirty) */
 	time_t s_fixed_time;			/* non-zero: "now" (mkimg, reproducible) */
 };
 
@@ -80,6 +90,7 @@ struct inode {
 	struct super_block *i_sb;	/* set once */
 	atomic_t i_count;
 	unsigned int i_state;		/* inode_lock */
+	unsigned long dirtied_when;	/* inode_lock: vm_jiffies() I_DIRTY was set */
 	pthread_mutex_t i_sem;		/* see above */
 
 	/* Attributes: i_sem for writers; readers may race (getattr). */
@@ -116,6 +127,9 @@ void iget_failed(struct inode *inode);
 int insert_inode_locked(struct inode *inode);
 
 struct inode *igrab(struct inode *inode);
+/* The cached inode of ino, referenced; NULL if not cached (or being read
+ * or freed).  Never reads. */
+struct inode *ilookup(struct super_block *sb, unsigned long ino);
 void iput(struct inode *inode);
 
 void mark_inode_dirty(struct inode *inode);
@@ -123,6 +137,13 @@ void mark_inode_dirty(struct inode *inode);
 int write_inode_now(struct inode *inode, int sync);
 /* Write every dirty inode of sb into its buffer.  0 or the first -errno. */
 int sync_inodes_sb(struct super_block *sb);
+/*
+ * The flusher's share (2.4 sync_old_inodes): write into its buffer every
+ * inode of sb dirty since no later than older_than, each under its i_sem,
+ * so the copy is never of a half-made change.  An inode that fails stays
+ * dirty.  The number written.  Caller holds no inode's i_sem.
+ */
+int sync_old_inodes(struct super_block *sb, unsigned long older_than);
 /* For each inode of sb with a reference taken and inode_lock dropped. */
 int for_each_sb_inode(struct super_block *sb,
 		      int (*fn)(struct inode *inode, void *arg), void *arg);
@@ -132,6 +153,28 @@ int evict_inodes(struct super_block *sb);
 /* Reclaim: free up to nr unused clean inodes; returns how many went. */
 int prune_icache(int nr);
 unsigned long nr_cached_inodes(void);
+
+/*
+ * fs/fs_writeback.c - the flusher's pass over super blocks (2.4 kupdate's
+ * sync_supers + sync_old_inodes; it is the hook fs/ registers with the
+ * VM's flusher, register_writeback_hook).  For every super block between
+ * sb_writeback_enable and sb_writeback_disable, every pass writes the
+ * inodes dirty longer than the flusher's age, calls s_op->write_super if
+ * sb_mark_dirty was called that long ago, and then, if it wrote either,
+ * starts writing the device's dirty metadata (the block-device mapping)
+ * without waiting for it: what it put in buffers was dirty since the
+ * cut-off, so it must not wait another full age there.
+ *
+ * sb_writeback_disable (first thing at unmount) waits for a pass in
+ * progress; after it, the flusher does not touch sb.  Locking:
+ * sb_writeback_sem [sleep] comes before every fs lock (vm/locking.h).
+ */
+int sb_writeback_enable(struct super_block *sb);	/* 0 or -ENOSPC */
+void sb_writeback_disable(struct super_block *sb);
+/* The super block's own fields changed: write_super is due (lock-free). */
+void sb_mark_dirty(struct super_block *sb);
+/* One pass over every enabled super block (the hook itself). */
+void sync_old_supers(unsigned long older_than);
 
 /* "now" for timestamps: sb->s_fixed_time when set. */
 struct timespec fs_current_time(struct super_block *sb);

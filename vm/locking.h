@@ -5,7 +5,11 @@
  * this list.  Sleeping (waiting on a wait queue, I/O) is allowed only with
  * the locks marked [sleep] held, or none.
  *
- *   fs:       registry_lock [sleep]              (fs/block_dev.c: attach/detach)
+ *   fs:       sb_writeback_sem [sleep]           (fs/fs_writeback.c: the flusher's
+ *                                                pass over super blocks; it then
+ *                                                takes one i_sem at a time, and
+ *                                                page locks with none held)
+ *             -> registry_lock [sleep]           (fs/block_dev.c: attach/detach)
  *             -> inode i_sem [sleep]             (ext2: s_rename_lock [sleep] first
  *                                                for a cross-directory rename;
  *                                                directories ancestor first, then

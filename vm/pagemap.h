@@ -323,6 +323,12 @@ void page_lock_exit(void);
 /* Milliseconds on a monotonic clock: the VM's jiffies (HZ = 1000). */
 unsigned long vm_jiffies(void);
 
+/* a is later than b, across the counter's wrap (include/linux/jiffies.h). */
+static inline int time_after(unsigned long a, unsigned long b)
+{
+	return (long)(a - b) > 0;
+}
+
 /* Mark dirty and file on dirty_pages.  1 if it was clean. */
 int set_page_dirty(struct page *page);
 /* Page locked: clear PG_dirty before writepage.  1 if it was dirty. */

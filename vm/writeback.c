@@ -12,6 +12,10 @@
  * Writes here never block on a busy page or buffer: a page locked by
  * someone else is left for the next pass (WB_SYNC_NONE).
  *
+ * Every expiry pass first calls the registered hooks with its cut-off
+ * (what the layers above keep dirty outside the page cache: inodes, the
+ * super block), so what they write joins this pass's pages.
+ *
  * Locking: dirty_mappings and every mapping's dirty bookkeeping under
  * pagecache_lock; a mapping being written is pinned (__mapping_pin) so
  * address_space_destroy waits for it.  flusher_lock (leaf) guards the
@@ -32,6 +36,7 @@
 
 static LIST_HEAD(dirty_mappings);		/* pagecache_lock */
 static struct writeback_params wb_params;	/* atomic fields */
+static writeback_hook_fn wb_hooks[WRITEBACK_HOOKS];	/* atomic pointers */
 
 static spinlock_t flusher_lock = { PTHREAD_MUTEX_INITIALIZER, 0 };
 static wait_queue_head_t flusher_wait = { PTHREAD_COND_INITIALIZER };
@@ -98,6 +103,46 @@ void dirty_thresholds(unsigned long *background, unsigned long *limit)
 	*limit = avail * param(&wb_params.dirty_ratio) / 100;
 }
 
+/* ---- hooks of the layers above ----------------------------------------- */
+
+int register_writeback_hook(writeback_hook_fn fn)
+{
+	int i;
+
+	for (i = 0; i < WRITEBACK_HOOKS; i++) {
+		writeback_hook_fn none = NULL;
+
+		if (__atomic_compare_exchange_n(&wb_hooks[i], &none, fn, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+void unregister_writeback_hook(writeback_hook_fn fn)
+{
+	int i;
+
+	for (i = 0; i < WRITEBACK_HOOKS; i++) {
+		writeback_hook_fn f = fn;
+
+		__atomic_compare_exchange_n(&wb_hooks[i], &f, NULL, 0,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
+}
+
+static void run_writeback_hooks(unsigned long older_than)
+{
+	int i;
+
+	for (i = 0; i < WRITEBACK_HOOKS; i++) {
+		writeback_hook_fn fn = __atomic_load_n(&wb_hooks[i], __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(older_than);
+	}
+}
+
 /* ---- the list of dirty mappings --------------------------------------- */
 
 void __mark_mapping_dirty(struct address_space *mapping, unsigned long now)
@@ -131,11 +176,6 @@ static void __requeue_mapping(struct address_space *mapping)
 }
 
 /* ---- writing pages ---------------------------------------------------- */
-
-static int time_after(unsigned long a, unsigned long b)
-{
-	return (long)(a - b) > 0;
-}
 
 /*
  * Caller holds pagecache_lock.  Lock and reference up to n dirty pages
@@ -247,6 +287,7 @@ unsigned long writeback_run(int background)
 {
 	unsigned long now = vm_jiffies(), written, w;
 
+	run_writeback_hooks(now - param(&wb_params.expire_ms));
 	written = writeback_mappings(now - param(&wb_params.expire_ms), ~0UL, NULL);
 	if (!background && below_background())
 		return written;

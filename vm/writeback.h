@@ -11,8 +11,16 @@
  * that push dirty + writeback above dirty_ratio percent write some of
  * their own pages and wait for completions (balance_dirty_pages).
  *
+ * Metadata is not the VM's to know: a layer above registers a hook
+ * (register_writeback_hook, as the inode cache registers its shrinker
+ * with reclaim) that the expiry pass calls first with the same cut-off,
+ * so it writes its own dirty objects - inodes, the super block - the way
+ * 2.4's kupdate called sync_supers and sync_old_inodes before
+ * sync_old_buffers.
+ *
  * Locking: the dirty-mapping list is under pagecache_lock; the thread's
- * own state under flusher_lock (a leaf lock).
+ * own state under flusher_lock (a leaf lock).  Hooks are called with no
+ * lock held.
  */
 #ifndef IMGFS_VM_WRITEBACK_H
 #define IMGFS_VM_WRITEBACK_H
@@ -40,8 +48,20 @@ void flusher_stop(void);
 void wakeup_flusher(void);
 
 /*
- * One flusher pass from the calling thread: write what has expired, and
- * oldest-first while over the background share.  Returns pages written.
+ * Called by every expiry pass (writeback_run) before the pages, with no
+ * lock held: write back what was dirtied no later than older_than (a
+ * vm_jiffies() value) and is not in a page of a mapping.  0, or -ENOSPC
+ * when WRITEBACK_HOOKS are registered already.
+ */
+typedef void (*writeback_hook_fn)(unsigned long older_than);
+#define WRITEBACK_HOOKS	4
+int register_writeback_hook(writeback_hook_fn fn);
+void unregister_writeback_hook(writeback_hook_fn fn);
+
+/*
+ * One flusher pass from the calling thread: the hooks, then write what has
+ * expired, and oldest-first while over the background share.  Returns
+ * pages written.
  */
 unsigned long writeback_run(int background);
 

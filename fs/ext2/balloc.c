@@ -42,6 +42,7 @@ static void add_free_blocks(struct super_block *sb, long delta)
 	spin_lock(&sbi->s_lock);
 	__atomic_add_fetch(&sbi->s_free_blocks, delta, __ATOMIC_RELAXED);
 	spin_unlock(&sbi->s_lock);
+	sb_mark_dirty(sb);
 }
 
 /* Is block (bit of group) one of the group's own metadata blocks? */

@@ -276,13 +276,16 @@ int ext2_add_link(struct inode *dir, const char *name, size_t len, struct inode 
 			insert_at(dir, bh, de, name, len, inode);
 			brelse(bh);
 			ext2_dir_changed(dir);
+			ext2_set_dir_ino(inode, dir);
 			return 0;
 		}
 		brelse(bh);
 	}
 	err = append_block(dir, name, len, inode);
-	if (!err)
+	if (!err) {
 		ext2_dir_changed(dir);
+		ext2_set_dir_ino(inode, dir);
+	}
 	return err;
 }
 
@@ -320,6 +323,7 @@ int ext2_set_link(struct inode *dir, const char *name, size_t len, struct inode 
 	mark_buffer_dirty(bh);
 	brelse(bh);
 	ext2_dir_changed(dir);
+	ext2_set_dir_ino(inode, dir);
 	return 0;
 }
 

@@ -188,8 +188,10 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		       size_t len, loff_t pos);
 ssize_t ext2_file_write(struct inode *inode, const char *buf, size_t len, loff_t pos);
 int ext2_truncate(struct inode *inode, loff_t size);
-/* Data and metadata of the inode on disk (datasync: the same here).  A
- * failed data write-back is reported by the first fsync after it. */
+/* Data and metadata of the inode on disk, with the inodes of the
+ * directories this mount linked on the way to it (datasync: the same
+ * here).  The caller holds no i_sem.  A failed data write-back is
+ * reported by the first fsync after it. */
 int ext2_fsync(struct inode *inode, int datasync);
 /* As ext2_fsync for an open file that sampled the mapping's wb_err at
  * open (filemap_sample_wb_err): data write-back errors are those set

@@ -89,6 +89,9 @@ struct ext2_inode_info {
 	uint32_t i_dtime;
 	uint32_t i_block_group;
 	uint32_t i_dir_start_lookup;
+	unsigned long i_dir_ino;	/* atomic: the directory that this mount
+					 * last gave an entry for it; 0: none
+					 * (fsync writes the way to it) */
 	unsigned long i_prealloc_block;	/* i_meta: next preallocated block */
 	unsigned int i_prealloc_count;	/* i_meta */
 	unsigned long i_next_alloc_goal;	/* i_meta: physical block after
@@ -151,6 +154,17 @@ static inline int ext2_valid_block(struct super_block *sb, unsigned long block)
 	return block >= sbi->s_first_data_block && block < sbi->s_blocks_count;
 }
 
+/* Caller holds dir->i_sem: dir now has an entry for inode (dir.c). */
+static inline void ext2_set_dir_ino(struct inode *inode, struct inode *dir)
+{
+	__atomic_store_n(&EXT2_I(inode)->i_dir_ino, dir->i_ino, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long ext2_dir_ino(struct inode *inode)
+{
+	return __atomic_load_n(&EXT2_I(inode)->i_dir_ino, __ATOMIC_RELAXED);
+}
+
 /* ---- super.c ---------------------------------------------------------- */
 struct ext2_group_desc *ext2_get_group_desc(struct super_block *sb,
 					    unsigned long group,
@@ -158,7 +172,8 @@ struct ext2_group_desc *ext2_get_group_desc(struct super_block *sb,
 int ext2_group_has_super(struct super_block *sb, unsigned long group);
 unsigned long ext2_group_first_block(struct super_block *sb, unsigned long group);
 unsigned long ext2_group_nr_blocks(struct super_block *sb, unsigned long group);
-/* The super block and descriptors into their buffers (s_lock inside). */
+/* The super block and descriptors into their buffers (the buffer lock and
+ * s_lock inside: may sleep).  Also s_op->write_super, for the flusher. */
 void ext2_commit_super(struct super_block *sb);
 /*
  * A corrupt structure (or a failed read) belonging to inode ino, or to

@@ -194,13 +194,55 @@ int ext2_setattr(struct inode *inode, const struct ext2_iattr *a)
 
 /* ---- fsync ------------------------------------------------------------------- */
 
+/* Deeper than any path can be: a guard against a stale i_dir_ino loop. */
+#define FSYNC_MAX_DEPTH	4096
+
+/* The inode into its buffer, under i_sem: never half of a change. */
+static int fsync_write_inode(struct inode *inode)
+{
+	int err;
+
+	pthread_mutex_lock(&inode->i_sem);
+	err = write_inode_now(inode, 0);
+	pthread_mutex_unlock(&inode->i_sem);
+	return err;
+}
+
+/*
+ * The directories leading to inode, as far as this mount linked them:
+ * each one's inode into its buffer.  A directory made since mount has
+ * zeros in its inode-table slot until its inode is written, and e2fsck
+ * then drops every entry in it (ext4's ext4_sync_parent does the same
+ * walk).  A directory no longer cached was clean when it left, so the
+ * walk ends there, as it does at one this mount never linked (the root,
+ * or one that was on the image before).
+ */
+static int write_parents(struct inode *inode)
+{
+	unsigned long ino = ext2_dir_ino(inode);
+	int depth, err = 0;
+
+	for (depth = 0; ino && !err && depth < FSYNC_MAX_DEPTH; depth++) {
+		struct inode *dir = ilookup(inode->i_sb, ino);
+
+		if (!dir)
+			break;
+		err = fsync_write_inode(dir);
+		ino = ext2_dir_ino(dir);
+		iput(dir);
+	}
+	return err;
+}
+
 /*
  * The data first (a page that fails stays dirty: its error is in the
- * mapping's errseq and legacy wb_error), then the inode and the metadata
- * buffers with a flush.  After errors=remount-ro this still writes: what
- * was acknowledged must reach the image if it can.  Metadata failures are
- * the whole file system's (ext2_error through the bdev hook); the first
- * fsync after one reports it.
+ * mapping's errseq and legacy wb_error), then the inode, the directory
+ * inodes on the way to it, then every dirty block of the device - its
+ * indirect blocks, directory blocks and bitmaps among them - and the
+ * host's flush.  After errors=remount-ro this still writes: what was
+ * acknowledged must reach the image if it can.  Metadata failures are the
+ * whole file system's (ext2_error through the bdev hook); the first fsync
+ * after one reports it.
  */
 static int ext2_do_fsync(struct inode *inode, errseq_t *f_wb_err)
 {
@@ -216,9 +258,14 @@ static int ext2_do_fsync(struct inode *inode, errseq_t *f_wb_err)
 	} else if (!err) {
 		err = err2;
 	}
-	err2 = write_inode_now(inode, 0);
+	err2 = fsync_write_inode(inode);
 	if (!err)
 		err = err2;
+	if (READ_ONCE(inode->i_nlink)) {
+		err2 = write_parents(inode);
+		if (!err)
+			err = err2;
+	}
 	err2 = sync_blockdev(inode->i_sb->s_bdev);
 	return err ? err : err2;
 }

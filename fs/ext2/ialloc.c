@@ -41,6 +41,7 @@ static void add_counts(struct super_block *sb, long inodes, long dirs)
 	__atomic_add_fetch(&sbi->s_free_inodes, inodes, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sbi->s_dirs, dirs, __ATOMIC_RELAXED);
 	spin_unlock(&sbi->s_lock);
+	sb_mark_dirty(sb);
 }
 
 static unsigned int group_free_inodes(struct super_block *sb, unsigned long g)

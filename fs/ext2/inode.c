@@ -949,6 +949,7 @@ const struct super_operations ext2_sops = {
 	.alloc_inode = ext2_alloc_inode,
 	.destroy_inode = ext2_destroy_inode,
 	.write_inode = ext2_write_inode,
+	.write_super = ext2_commit_super,
 	.delete_inode = ext2_delete_inode,
 	.clear_inode = ext2_clear_inode,
 	.put_inode = ext2_clear_inode,	/* the last user: no preallocation kept */

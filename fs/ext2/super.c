@@ -572,6 +572,9 @@ void ext2_commit_super(struct super_block *sb)
 
 	if (ext2_image_ro(sb))
 		return;
+	/* the flusher calls this while the block may be going out: no
+	 * write of a half-updated super block */
+	lock_buffer(sbi->s_sbh);
 	spin_lock(&sbi->s_lock);
 	es->s_free_blocks_count = cpu_to_le32((uint32_t)sbi->s_free_blocks);
 	es->s_free_inodes_count = cpu_to_le32((uint32_t)sbi->s_free_inodes);
@@ -579,6 +582,7 @@ void ext2_commit_super(struct super_block *sb)
 	es->s_feature_ro_compat = cpu_to_le32(sbi->s_feature_ro_compat);
 	es->s_feature_compat = cpu_to_le32(sbi->s_feature_compat);
 	spin_unlock(&sbi->s_lock);
+	unlock_buffer(sbi->s_sbh);
 	mark_buffer_dirty(sbi->s_sbh);
 }
 
@@ -756,6 +760,12 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	bdev_cache_set_error_hook(sb->s_bdev, ext2_meta_write_error, sb);
 	if (!o->read_only && ext2_rdonly(sb))
 		ro_why = sbi->s_ro_why ? sbi->s_ro_why : "read-only device: mounted read-only";
+	/* From here the flusher writes old inodes and counters too. */
+	if (!ext2_rdonly(sb) && (err = sb_writeback_enable(sb))) {
+		*why = "cannot register with the flusher";
+		ext2_unmount(sb);
+		return err;
+	}
 	*why = ro_why;
 	*sbp = sb;
 	return 0;
@@ -837,6 +847,7 @@ int ext2_unmount(struct super_block *sb)
 		vm_log("ext2: unmount: %d inodes still in use", busy);
 		return -EBUSY;
 	}
+	sb_writeback_disable(sb);	/* waits for the flusher's pass over sb */
 	err = ext2_sync_fs(sb);
 	if (err && !ext2_image_ro(sb)) {
 		/* Never clean over a failed write: the error state goes in. */

@@ -286,6 +286,71 @@ START_TEST(test_flusher_expires_old_data)
 }
 END_TEST
 
+/* What the hooks saw: the cut-offs of the passes that called them. */
+static unsigned long hook_cutoff[2];
+static int hook_calls[2];
+
+static void hook0(unsigned long older_than)
+{
+	__atomic_store_n(&hook_cutoff[0], older_than, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hook_calls[0], 1, __ATOMIC_RELAXED);
+}
+
+static void hook1(unsigned long older_than)
+{
+	__atomic_store_n(&hook_cutoff[1], older_than, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hook_calls[1], 1, __ATOMIC_RELAXED);
+}
+
+static void hook_spare(unsigned long older_than)
+{
+	(void)older_than;
+}
+
+/*
+ * The layers above get every expiry pass with its cut-off (now - the
+ * age), from the thread every period, until they unregister.
+ */
+START_TEST(test_flusher_hooks)
+{
+	struct writeback_params p = { .expire_ms = 700, .interval_ms = 20,
+				      .background_ratio = 10, .dirty_ratio = 40 };
+	unsigned long before, after;
+	int i;
+
+	vm_test_boot(MiB(16), 0, KMAP_DIRECT);
+	ck_assert_int_eq(writeback_set_params(&p), 0);
+	ck_assert_int_eq(register_writeback_hook(hook0), 0);
+	ck_assert_int_eq(register_writeback_hook(hook1), 0);
+	before = vm_jiffies();
+	writeback_run(0);
+	after = vm_jiffies();
+	ck_assert_int_eq(hook_calls[0], 1);
+	ck_assert_int_eq(hook_calls[1], 1);
+	ck_assert(hook_cutoff[0] - (before - 700) <= after - before);
+
+	ck_assert_int_eq(flusher_start(), 0);
+	for (i = 0; i < 3000 && __atomic_load_n(&hook_calls[0], __ATOMIC_RELAXED) < 4; i++)
+		sleep_ms(10);
+	ck_assert_int_ge(__atomic_load_n(&hook_calls[0], __ATOMIC_RELAXED), 4);
+	flusher_stop();
+
+	unregister_writeback_hook(hook0);
+	i = hook_calls[0];
+	writeback_run(0);
+	ck_assert_int_eq(hook_calls[0], i);		/* gone */
+	ck_assert_int_ge(hook_calls[1], i);		/* still there */
+	for (i = 2; i < WRITEBACK_HOOKS; i++)
+		ck_assert_int_eq(register_writeback_hook(hook_spare), 0);
+	ck_assert_int_eq(register_writeback_hook(hook0), 0);	/* hook0's slot */
+	ck_assert_int_eq(register_writeback_hook(hook0), -ENOSPC);
+	unregister_writeback_hook(hook0);
+	unregister_writeback_hook(hook1);
+	unregister_writeback_hook(hook_spare);
+	vm_exit();
+}
+END_TEST
+
 START_TEST(test_flusher_background_share)
 {
 	struct writeback_params p = { .expire_ms = 3600000, .interval_ms = 5000,
@@ -475,6 +540,7 @@ static Suite *reclaim_suite(void)
 	tcase_add_test(tc, test_gfp_limits);
 	tcase_add_test(tc, test_oom_is_enomem);
 	tcase_add_test(tc, test_flusher_expires_old_data);
+	tcase_add_test(tc, test_flusher_hooks);
 	tcase_add_test(tc, test_flusher_background_share);
 	tcase_add_test(tc, test_concurrent_mix);
 	tcase_add_test(tc, test_stats_render);

@@ -59,6 +59,8 @@ struct imgfs_options {
 	int direct_io;
 	unsigned int threads;
 	double timeout;
+	double dirty_expire;		/* seconds; < 0: the VM's default */
+	double dirty_writeback;		/* seconds; < 0: the VM's default */
 	struct vm_config vm;
 	enum dma_reach reach;
 	int errors;			/* EXT2_ON_ERRORS_*; 0: the image's */
@@ -72,6 +74,7 @@ static const char usage[] =
 	"options: ro rw mem=SIZE lowmem=SIZE dma_reach=dma|low|all kmap=direct|strict\n"
 	"         threads=N allow_other debug direct_io (or cache=none) timeout=SECONDS\n"
 	"         errors=continue|remount-ro|panic (default: the image's)\n"
+	"         dirty_expire=SECONDS (30) dirty_writeback=SECONDS (5)\n"
 	"         and the mount flags nodev nosuid noexec noatime dev suid exec atime\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -128,6 +131,17 @@ static unsigned long parse_size(const char *name, const char *val)
 	return bytes;
 }
 
+/* SECONDS, fractions allowed, from min to 3600: the flusher's knobs. */
+static double parse_seconds(const char *name, const char *val, double min)
+{
+	char *end;
+	double s = strtod(val, &end);
+
+	if (!*val || *end || s < min || s > 3600)
+		die("%s=%s: expected seconds from %g to 3600", name, val, min);
+	return s;
+}
+
 static void parse_one(struct imgfs_options *o, char *opt)
 {
 	static const char *const passthrough[] = {
@@ -173,6 +187,10 @@ static void parse_one(struct imgfs_options *o, char *opt)
 		o->errors = ext2_parse_errors(val);
 		if (o->errors < 0)
 			die("errors=%s: expected continue, remount-ro or panic", val);
+	} else if (!strcmp(opt, "dirty_expire") && val) {
+		o->dirty_expire = parse_seconds(opt, val, 0);
+	} else if (!strcmp(opt, "dirty_writeback") && val) {
+		o->dirty_writeback = parse_seconds(opt, val, 0.001);
 	} else if (!strcmp(opt, "allow_other") && !val) {
 		o->allow_other = 1;
 	} else if (!strcmp(opt, "debug") && !val) {
@@ -217,6 +235,7 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 	o->reach = DMA_REACH_LOW;
 	o->threads = 10;
 	o->timeout = 1.0;
+	o->dirty_expire = o->dirty_writeback = -1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -249,6 +268,27 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 	}
 	if (!o->mountpoint)
 		die("expected IMAGE and MOUNTPOINT\n%s", usage);
+}
+
+/*
+ * The flusher's age and period (2.4's bdflush age_buffer and interval):
+ * nothing dirty stays in memory much longer than their sum.  The
+ * defaults (30 s, 5 s) are the VM's; tests shorten them.
+ */
+static void set_writeback(const struct imgfs_options *o)
+{
+	struct writeback_params p;
+
+	writeback_get_params(&p);
+	if (o->dirty_expire >= 0)
+		p.expire_ms = (unsigned int)(o->dirty_expire * 1000 + 0.5);
+	if (o->dirty_writeback >= 0)
+		p.interval_ms = (unsigned int)(o->dirty_writeback * 1000 + 0.5);
+	if (!p.interval_ms)
+		p.interval_ms = 1;
+	if (writeback_set_params(&p))
+		die("dirty_expire=%g dirty_writeback=%g: rejected", o->dirty_expire,
+		    o->dirty_writeback);
 }
 
 /* ---- checks before anything is mounted ------------------------------------------- */
@@ -479,6 +519,7 @@ int main(int argc, char **argv)
 	err = vm_init(&o.vm);
 	if (err)
 		die("mem=%lu: cannot set up the memory arena: %s", o.vm.mem, strerror(-err));
+	set_writeback(&o);
 	if (kswapd_start() || flusher_start())
 		die("cannot start the VM's threads");
 	ext2_mount_opts_default(&mo);

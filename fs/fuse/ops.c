@@ -707,6 +707,7 @@ static void imgfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 /* An entry as ext2_readdir gave it, kept until its directory is unlocked. */
 struct dirent_rec {
 	unsigned long ino;
+	uint64_t nodeid;	/* the lookup handed out with it, or 0 */
 	loff_t next;
 	unsigned char dtype;
 	unsigned char namelen;
@@ -788,10 +789,22 @@ static void readdir_plus_emit(struct readdir_ctx *c)
 			e.attr.st_ino = r->ino;
 			e.attr.st_mode = (mode_t)r->dtype << 12;
 		}
+		r->nodeid = e.ino;
 		n = fuse_add_direntry_plus(c->req, c->out + c->used, c->size - c->used,
 					   r->name, &e, r->next);
 		c->used += n;
 	}
+}
+
+/* The kernel did not take a readdirplus reply (its caller was killed):
+ * it counted none of the lookups the entries handed out. */
+static void readdir_plus_unhand(struct readdir_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_recs; i++)
+		if (c->recs[i].nodeid)
+			node_forget(c->recs[i].nodeid, 1);
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
@@ -821,7 +834,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, i
 	}
 	if (plus)
 		readdir_plus_emit(&c);
-	fuse_reply_buf(req, buf, c.used);
+	if (fuse_reply_buf(req, buf, c.used) && plus)
+		readdir_plus_unhand(&c);
 }
 
 static void imgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

@@ -440,6 +440,56 @@ START_TEST(test_readdirplus_counts)
 }
 END_TEST
 
+/* A READDIRPLUS reply the kernel does not take (its caller was killed)
+ * hands out no lookups: the server takes back those it counted. */
+START_TEST(test_readdirplus_reply_lost)
+{
+	struct fx f;
+	struct fuse_entry_out e;
+	char name[64], buf[65536];
+	unsigned long base;
+	uint64_t d, fh, u;
+	ssize_t len;
+	int i;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	ck_assert_int_eq(fw_mkdir(&f.c, FUSE_ROOT_ID, "many", 0755, &e), 0);
+	d = e.nodeid;
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "a-file-with-a-longish-name-%03d", i);
+		ck_assert_int_eq(fw_create(&f.c, d, name, S_IFREG | 0644, O_CREAT | O_RDWR, &e,
+					   &fh), 0);
+		ck_assert_int_eq(fw_release(&f.c, e.nodeid, fh), 0);
+		fw_forget(&f.c, e.nodeid, 1);
+	}
+	ck_assert_int_eq(fw_opendir(&f.c, d, &fh), 0);
+	base = nr_nodes();
+
+	/* 100 records of ~170 bytes cannot be written through the smallest
+	 * socket buffer; a LOOKUP reply can. */
+	fw_limit_replies(&f.c, 1);
+	fw_send(&f.c, FUSE_READDIRPLUS, d, &(struct fuse_read_in){ .fh = fh, .size = sizeof(buf) },
+		sizeof(struct fuse_read_in), NULL, 0, NULL, 0);
+	u = fw_send(&f.c, FUSE_LOOKUP, d, "a-file-with-a-longish-name-000", 31, NULL, 0, NULL, 0);
+	ck_assert_int_eq(fw_recv(&f.c, u, &e, sizeof(e)), sizeof(e));
+	ck_assert_uint_eq(nr_nodes(), base + 1);
+	fw_forget(&f.c, e.nodeid, 1);
+	barrier(&f.c);
+	ck_assert_uint_eq(nr_nodes(), base);
+
+	/* The same request, taken: 100 lookups. */
+	fw_limit_replies(&f.c, 0);
+	len = fw_readdirplus(&f.c, d, fh, 0, buf, sizeof(buf));
+	ck_assert_int_eq(parse_dplus(buf, len, (struct dplus[128]){ 0 }, 128), 102);
+	ck_assert_uint_eq(nr_nodes(), base + 100);
+	ck_assert_int_eq(fw_releasedir(&f.c, d, fh), 0);
+	fx_unserve(&f);		/* teardown drops the kernel's lookups */
+	vm_exit();
+	ck_assert_int_eq(t_e2fsck(f.img), 0);
+	t_scratch_free(f.dir);
+}
+END_TEST
+
 /* ---- nodes: an unlinked inode lives until its last FORGET ----------------------- */
 
 START_TEST(test_unlinked_until_forget)
@@ -993,6 +1043,7 @@ static Suite *fuse_server_suite(void)
 	tcase_add_test(tc, test_batch_forget);
 	tcase_add_test(tc, test_entry_counts);
 	tcase_add_test(tc, test_readdirplus_counts);
+	tcase_add_test(tc, test_readdirplus_reply_lost);
 	tcase_add_test(tc, test_unlinked_until_forget);
 	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_threads);

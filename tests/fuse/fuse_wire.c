@@ -121,6 +121,15 @@ void fw_stop(struct fw *c)
 	imgfs_fuse_teardown();
 }
 
+void fw_limit_replies(struct fw *c, int bytes)
+{
+	if (!bytes) {
+		set_bufs(c->srv_fd);
+		return;
+	}
+	ck_assert_int_eq(setsockopt(c->srv_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)), 0);
+}
+
 /* ---- raw messages ------------------------------------------------------------ */
 
 uint64_t fw_send(struct fw *c, uint32_t opcode, uint64_t nodeid, const void *a1,

@@ -51,6 +51,11 @@ void fw_start(struct fw *c, struct super_block *sb, int ro, int mt);
  * kernel's references (imgfs_fuse_teardown). */
 void fw_stop(struct fw *c);
 
+/* Cap the size of a message the server can send at about bytes (the
+ * host's smallest socket buffer at least): a larger reply fails to be
+ * written, as a reply the kernel refuses does.  0: no cap. */
+void fw_limit_replies(struct fw *c, int bytes);
+
 /* Raw: send opcode on nodeid with up to three argument pieces; returns
  * the request's unique. */
 uint64_t fw_send(struct fw *c, uint32_t opcode, uint64_t nodeid, const void *a1,

@@ -97,6 +97,7 @@ void fw_start(struct fw *c, struct super_block *sb, int ro, int mt)
 	set_bufs(c->srv_fd);
 	c->se = fuse_session_new(&args, (const struct fuse_lowlevel_ops *)imgfs_ll_ops_ptr,
 				 imgfs_ll_ops_size, NULL);
+	fuse_opt_free_args(&args);	/* parsing may have copied them */
 	ck_assert_ptr_nonnull(c->se);
 	snprintf(dev, sizeof(dev), "/dev/fd/%d", c->srv_fd);
 	ck_assert_int_eq(fuse_session_mount(c->se, dev), 0);

@@ -499,16 +499,20 @@ static void imgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh;
-	int err;
+	int err, trunc;
 
 	if (!inode)
 		return;
-	if ((fi->flags & O_ACCMODE) != O_RDONLY && rdonly()) {
+	/* With FUSE_ATOMIC_O_TRUNC the kernel leaves O_TRUNC to us and takes
+	 * the file as truncated once we reply, whatever the access mode:
+	 * Linux truncates on O_RDONLY | O_TRUNC too (it checked for write
+	 * permission), and refuses it on a read-only mount. */
+	trunc = (fi->flags & O_TRUNC) && S_ISREG(inode->i_mode);
+	if (((fi->flags & O_ACCMODE) != O_RDONLY || trunc) && rdonly()) {
 		reply_err(req, -EROFS);
 		return;
 	}
-	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY &&
-	    S_ISREG(inode->i_mode)) {
+	if (trunc) {
 		err = ext2_truncate(inode, 0);
 		if (err) {
 			reply_err(req, err);

@@ -626,21 +626,14 @@ START_TEST(test_threads)
 }
 END_TEST
 
-/* The statistics socket reports the node count the kernel holds. */
-START_TEST(test_ctl_nodes)
+/* One request to the statistics socket of dev: the reply, NUL-ended. */
+static void ctl_request(dev_t dev, const char *cmd, char *buf, size_t size)
 {
-	struct fx f;
 	struct sockaddr_un addr;
-	char buf[65536], *p;
-	dev_t dev = makedev(4000, (unsigned int)getpid() & 0xfffff);
 	socklen_t alen;
 	ssize_t n, len = 0;
 	int fd, nl;
 
-	fx_start(&f, 8192, NULL, 0, 0);
-	lookup_ok(&f.c, FUSE_ROOT_ID, "f", NULL);
-	lookup_ok(&f.c, FUSE_ROOT_ID, "d", NULL);
-	ck_assert_int_eq(imgfs_ctl_start(dev), 0);
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
 	nl = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
@@ -648,17 +641,99 @@ START_TEST(test_ctl_nodes)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, alen), 0);
-	ck_assert_int_eq(write(fd, "vmstat\n", 7), 7);
-	while ((n = read(fd, buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+	ck_assert_int_eq(write(fd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	while ((n = read(fd, buf + len, size - 1 - (size_t)len)) > 0)
 		len += n;
 	close(fd);
 	buf[len] = '\0';
-	imgfs_ctl_stop();
+}
+
+/* The statistics socket reports the node count the kernel holds. */
+START_TEST(test_ctl_nodes)
+{
+	struct fx f;
+	static char buf[1 << 20];
+	/* A device number no mount has: the socket's name is the test's. */
+	dev_t dev = makedev(4000, (unsigned int)getpid() & 0xfffff);
+	char *p;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	lookup_ok(&f.c, FUSE_ROOT_ID, "f", NULL);
+	lookup_ok(&f.c, FUSE_ROOT_ID, "d", NULL);
+	ck_assert_int_eq(imgfs_ctl_start(dev), 0);
+	ctl_request(dev, "vmstat\n", buf, sizeof(buf));
 	p = strstr(buf, "\nfuse_nodes ");
 	ck_assert_msg(p != NULL, "no fuse_nodes in:\n%s", buf);
 	ck_assert_int_eq(atoi(p + 12), 3);
+	ctl_request(dev, "nonsense\n", buf, sizeof(buf));
+	ck_assert_msg(!strncmp(buf, "error: ", 7), "%s", buf);
+	imgfs_ctl_stop();
 	fw_forget(&f.c, lookup_ok(&f.c, FUSE_ROOT_ID, "f", NULL), 2);
 	fw_forget(&f.c, lookup_ok(&f.c, FUSE_ROOT_ID, "d", NULL), 2);
+	fx_stop(&f);
+}
+END_TEST
+
+/* INIT: the server turns off what would let the kernel trust stale data
+ * or skip the server (write-back caching, killpriv, auto invalidation). */
+START_TEST(test_init)
+{
+	struct fx f;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	ck_assert_uint_eq(f.c.init.major, FUSE_KERNEL_VERSION);
+	ck_assert_uint_ge(f.c.init.minor, 31);
+	ck_assert_uint_eq(f.c.init.flags & (FUSE_WRITEBACK_CACHE | FUSE_HANDLE_KILLPRIV |
+					    FUSE_AUTO_INVAL_DATA), 0);
+	ck_assert_uint_ne(f.c.init.flags & FUSE_ATOMIC_O_TRUNC, 0);
+	ck_assert_uint_ne(f.c.init.flags & FUSE_DO_READDIRPLUS, 0);
+	ck_assert_uint_ge(f.c.init.max_write, 128 << 10);
+	ck_assert_uint_eq(f.c.init.time_gran, 1);
+	fx_stop(&f);
+}
+END_TEST
+
+/* OPEN with O_TRUNC (FUSE_ATOMIC_O_TRUNC) and SETATTR reply with the
+ * attributes as they are after the change. */
+START_TEST(test_trunc_and_setattr)
+{
+	struct fx f;
+	struct fuse_setattr_in sa;
+	struct fuse_attr a;
+	uint64_t id, fh;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	id = lookup_ok(&f.c, FUSE_ROOT_ID, "f", NULL);
+	/* The kernel takes the file as truncated once OPEN succeeds, for
+	 * O_RDONLY too, as Linux truncates then. */
+	ck_assert_int_eq(fw_open(&f.c, id, O_RDONLY | O_TRUNC, &fh), 0);
+	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
+	ck_assert_int_eq(fw_getattr(&f.c, id, &a), 0);
+	ck_assert_uint_eq(a.size, 0);
+	ck_assert_uint_eq(a.blocks, 0);
+	ck_assert_int_eq(fw_open(&f.c, id, O_WRONLY, &fh), 0);
+	ck_assert_int_eq(fw_write(&f.c, id, fh, 0, "abc", 3), 3);
+	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
+	ck_assert_int_eq(fw_open(&f.c, id, O_WRONLY | O_TRUNC, &fh), 0);
+	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
+	ck_assert_int_eq(fw_getattr(&f.c, id, &a), 0);
+	ck_assert_uint_eq(a.size, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = FATTR_SIZE | FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_MTIME;
+	sa.size = 12345;
+	sa.mode = S_IFREG | 0640;
+	sa.uid = 1234;
+	sa.gid = 5678;
+	sa.mtime = 1000000000;
+	sa.mtimensec = 5;
+	ck_assert_int_eq(fw_setattr(&f.c, id, &sa, &a), 0);
+	ck_assert_uint_eq(a.size, 12345);
+	ck_assert_uint_eq(a.mode, S_IFREG | 0640);
+	ck_assert_uint_eq(a.uid, 1234);
+	ck_assert_uint_eq(a.gid, 5678);
+	ck_assert_uint_eq(a.mtime, 1000000000);
+	fw_forget(&f.c, id, 1);
 	fx_stop(&f);
 }
 END_TEST
@@ -822,6 +897,7 @@ START_TEST(test_readonly)
 	ck_assert_int_eq(fw_release(&f.c, file, fh), 0);
 	ck_assert_int_eq(fw_open(&f.c, file, O_WRONLY, &fh), -EROFS);
 	ck_assert_int_eq(fw_open(&f.c, file, O_RDWR | O_TRUNC, &fh), -EROFS);
+	ck_assert_int_eq(fw_open(&f.c, file, O_RDONLY | O_TRUNC, &fh), -EROFS);
 	ck_assert_int_eq(fw_access(&f.c, file, W_OK), -EROFS);
 	memset(&sa, 0, sizeof(sa));
 	sa.valid = FATTR_SIZE;
@@ -1048,6 +1124,8 @@ static Suite *fuse_server_suite(void)
 	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_ctl_nodes);
+	tcase_add_test(tc, test_init);
+	tcase_add_test(tc, test_trunc_and_setattr);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_set_timeout(tc, 300);

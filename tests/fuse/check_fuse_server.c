@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -436,6 +437,55 @@ START_TEST(test_readdirplus_counts)
 	fw_forget(&f.c, d, 1);
 	barrier(&f.c);
 	ck_assert_uint_eq(nr_nodes(), 1);
+	fx_stop(&f);
+}
+END_TEST
+
+/* Plain READDIR hands out nothing; each entry's type and its offset,
+ * from which the listing goes on, are right. */
+START_TEST(test_readdir_plain)
+{
+	static const struct {
+		const char *name;
+		unsigned int type;
+	} want[] = {
+		{ ".", DT_DIR }, { "..", DT_DIR }, { "lost+found", DT_DIR }, { "f", DT_REG },
+		{ "d", DT_DIR }, { "full", DT_DIR }, { "l", DT_LNK },
+	};
+	struct fx f;
+	char buf[4096];
+	unsigned int seen = 0, k;
+	uint64_t fh, off = 0;
+	ssize_t len, pos;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	ck_assert_int_eq(fw_opendir(&f.c, FUSE_ROOT_ID, &fh), 0);
+	/* Room for two entries at a time: every offset is used. */
+	while ((len = fw_call(&f.c, FUSE_READDIR, FUSE_ROOT_ID,
+			      &(struct fuse_read_in){ .fh = fh, .offset = off, .size = 64 },
+			      sizeof(struct fuse_read_in), NULL, 0, buf, sizeof(buf))) > 0) {
+		for (pos = 0; pos < len; pos += (ssize_t)FUSE_DIRENT_SIZE(
+						(const struct fuse_dirent *)(buf + pos))) {
+			const struct fuse_dirent *de = (const void *)(buf + pos);
+
+			for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+				if (de->namelen == strlen(want[k].name) &&
+				    !memcmp(de->name, want[k].name, de->namelen))
+					break;
+			ck_assert_msg(k < sizeof(want) / sizeof(want[0]), "entry %.*s",
+				      (int)de->namelen, de->name);
+			ck_assert_msg(!(seen & (1U << k)), "%s twice", want[k].name);
+			seen |= 1U << k;
+			ck_assert_uint_eq(de->type, want[k].type);
+			ck_assert_uint_ne(de->ino, 0);
+			ck_assert_uint_gt(de->off, off);
+			off = de->off;
+		}
+	}
+	ck_assert_int_eq(len, 0);
+	ck_assert_uint_eq(seen, (1U << (sizeof(want) / sizeof(want[0]))) - 1);
+	ck_assert_uint_eq(nr_nodes(), 1);
+	ck_assert_int_eq(fw_releasedir(&f.c, FUSE_ROOT_ID, fh), 0);
 	fx_stop(&f);
 }
 END_TEST
@@ -1118,6 +1168,7 @@ static Suite *fuse_server_suite(void)
 	tcase_add_test(tc, test_lookup_forget);
 	tcase_add_test(tc, test_batch_forget);
 	tcase_add_test(tc, test_entry_counts);
+	tcase_add_test(tc, test_readdir_plain);
 	tcase_add_test(tc, test_readdirplus_counts);
 	tcase_add_test(tc, test_readdirplus_reply_lost);
 	tcase_add_test(tc, test_unlinked_until_forget);

@@ -853,12 +853,75 @@ START_TEST(test_name_errors)
 	ck_assert_int_eq(fw_rename(&f.c, FUSE_ROOT_ID, "f", FUSE_ROOT_ID, longname, 0),
 			 -ENAMETOOLONG);
 
+	/* A target that does not fit in a block (with its NUL, as Linux
+	 * counts it). */
+	{
+		char target[1025];
+		uint64_t sym;
+
+		memset(target, 't', 1024);
+		target[1024] = '\0';
+		ck_assert_int_eq(fw_symlink(&f.c, FUSE_ROOT_ID, "s", target, &e), -ENAMETOOLONG);
+		target[1023] = '\0';
+		ck_assert_int_eq(fw_symlink(&f.c, FUSE_ROOT_ID, "s", target, &e), 0);
+		sym = e.nodeid;
+		ck_assert_uint_eq(e.attr.size, 1023);
+		ck_assert_int_eq(fw_call(&f.c, FUSE_READLINK, sym, NULL, 0, NULL, 0, target,
+					 sizeof(target)), 1023);
+		ck_assert_int_eq(target[0], 't');
+		ck_assert_int_eq(fw_unlink(&f.c, FUSE_ROOT_ID, "s"), 0);
+		fw_forget(&f.c, sym, 1);
+	}
 	ck_assert_int_eq(fw_opendir(&f.c, file, &fh), -ENOTDIR);
 	ck_assert_int_eq(fw_call(&f.c, FUSE_READLINK, file, NULL, 0, NULL, 0, NULL, 0),
 			 -EINVAL);
 	/* No error handed out a lookup. */
 	ck_assert_uint_eq(nr_nodes(), base);
 	fw_forget(&f.c, file, 1);
+	fw_forget(&f.c, d, 1);
+	fx_stop(&f);
+}
+END_TEST
+
+/* Owners of new inodes: the caller's, or a set-group-ID directory's group
+ * (which a new directory inherits with the bit), as Linux's ext2 does. */
+START_TEST(test_owners)
+{
+	struct fx f;
+	struct fuse_entry_out e;
+	struct fuse_setattr_in sa;
+	uint64_t d, fh;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	ck_assert_int_eq(fw_mkdir(&f.c, FUSE_ROOT_ID, "sgid", 0777, &e), 0);
+	d = e.nodeid;
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = FATTR_MODE | FATTR_GID;
+	sa.mode = S_IFDIR | S_ISGID | 0777;
+	sa.gid = 777;
+	ck_assert_int_eq(fw_setattr(&f.c, d, &sa, NULL), 0);
+	f.c.uid = 1000;
+	f.c.gid = 1000;
+	ck_assert_int_eq(fw_create(&f.c, FUSE_ROOT_ID, "mine", S_IFREG | 0644, O_CREAT | O_RDWR,
+				   &e, &fh), 0);
+	ck_assert_uint_eq(e.attr.uid, 1000);
+	ck_assert_uint_eq(e.attr.gid, 1000);
+	ck_assert_int_eq(fw_release(&f.c, e.nodeid, fh), 0);
+	fw_forget(&f.c, e.nodeid, 1);
+	ck_assert_int_eq(fw_create(&f.c, d, "file", S_IFREG | 0644, O_CREAT | O_RDWR, &e, &fh),
+			 0);
+	ck_assert_uint_eq(e.attr.uid, 1000);
+	ck_assert_uint_eq(e.attr.gid, 777);
+	ck_assert_uint_eq(e.attr.mode, S_IFREG | 0644);
+	ck_assert_int_eq(fw_release(&f.c, e.nodeid, fh), 0);
+	fw_forget(&f.c, e.nodeid, 1);
+	ck_assert_int_eq(fw_mkdir(&f.c, d, "sub", 0755, &e), 0);
+	ck_assert_uint_eq(e.attr.gid, 777);
+	ck_assert_uint_eq(e.attr.mode, S_IFDIR | S_ISGID | 0755);
+	fw_forget(&f.c, e.nodeid, 1);
+	ck_assert_int_eq(fw_symlink(&f.c, d, "sym", "file", &e), 0);
+	ck_assert_uint_eq(e.attr.gid, 777);
+	fw_forget(&f.c, e.nodeid, 1);
 	fw_forget(&f.c, d, 1);
 	fx_stop(&f);
 }
@@ -1181,6 +1244,7 @@ static Suite *fuse_server_suite(void)
 	tc = tcase_create("errors");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_name_errors);
+	tcase_add_test(tc, test_owners);
 	tcase_add_test(tc, test_xattr_errors);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_enospc);

@@ -540,6 +540,52 @@ START_TEST(test_readdirplus_reply_lost)
 }
 END_TEST
 
+/* Entries the kernel does not take (LOOKUP, CREATE, MKDIR replies to a
+ * caller that was killed) hand out no lookups and no open files. */
+START_TEST(test_entry_reply_lost)
+{
+	struct fx f;
+	struct fuse_create_in ci = { .flags = O_CREAT | O_RDWR, .mode = S_IFREG | 0644 };
+	struct fuse_mkdir_in mi = { .mode = 0755 };
+	struct imgfs_fuse_stats st;
+	struct timespec t0, now;
+	struct inode *marker;
+	uint64_t fh;
+	struct fuse_entry_out e;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	ck_assert_int_eq(fw_create(&f.c, FUSE_ROOT_ID, "marker", S_IFREG | 0644, O_CREAT | O_RDWR,
+				   &e, &fh), 0);
+	ck_assert_int_eq(fw_release(&f.c, e.nodeid, fh), 0);
+	fw_forget(&f.c, e.nodeid, 1);
+	barrier(&f.c);
+	ck_assert_uint_eq(nr_nodes(), 1);
+
+	fw_refuse_replies(&f.c);
+	fw_send(&f.c, FUSE_LOOKUP, FUSE_ROOT_ID, "f", 2, NULL, 0, NULL, 0);
+	fw_send(&f.c, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "new", 4, NULL, 0);
+	fw_send(&f.c, FUSE_MKDIR, FUSE_ROOT_ID, &mi, sizeof(mi), "dir", 4, NULL, 0);
+	/* The loop handles requests in order: once the marker is gone from
+	 * the image, the three before it were handled. */
+	fw_send(&f.c, FUSE_UNLINK, FUSE_ROOT_ID, "marker", 7, NULL, 0, NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((marker = t_walk(f.sb, "marker"))) {
+		iput(marker);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ck_assert_msg(now.tv_sec - t0.tv_sec < 60, "the UNLINK was never handled");
+		poll(NULL, 0, 5);
+	}
+	imgfs_fuse_get_stats(&st);
+	ck_assert_uint_eq(st.nr_nodes, 1);
+	ck_assert_uint_eq(st.nr_open, 0);
+	/* What they did to the image stays: the kernel finds it by LOOKUP. */
+	marker = t_walk(f.sb, "new");
+	ck_assert_ptr_nonnull(marker);
+	iput(marker);
+	fx_stop(&f);
+}
+END_TEST
+
 /* ---- nodes: an unlinked inode lives until its last FORGET ----------------------- */
 
 START_TEST(test_unlinked_until_forget)
@@ -1234,6 +1280,7 @@ static Suite *fuse_server_suite(void)
 	tcase_add_test(tc, test_readdir_plain);
 	tcase_add_test(tc, test_readdirplus_counts);
 	tcase_add_test(tc, test_readdirplus_reply_lost);
+	tcase_add_test(tc, test_entry_reply_lost);
 	tcase_add_test(tc, test_unlinked_until_forget);
 	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_threads);

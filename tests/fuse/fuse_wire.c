@@ -131,6 +131,11 @@ void fw_limit_replies(struct fw *c, int bytes)
 	ck_assert_int_eq(setsockopt(c->srv_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)), 0);
 }
 
+void fw_refuse_replies(struct fw *c)
+{
+	ck_assert_int_eq(shutdown(c->fd, SHUT_RD), 0);
+}
+
 /* ---- raw messages ------------------------------------------------------------ */
 
 uint64_t fw_send(struct fw *c, uint32_t opcode, uint64_t nodeid, const void *a1,

@@ -56,6 +56,10 @@ void fw_stop(struct fw *c);
  * written, as a reply the kernel refuses does.  0: no cap. */
 void fw_limit_replies(struct fw *c, int bytes);
 
+/* From now on every reply fails to be written (EPIPE), as replies to
+ * requests the kernel has given up on do; requests still go through. */
+void fw_refuse_replies(struct fw *c);
+
 /* Raw: send opcode on nodeid with up to three argument pieces; returns
  * the request's unique. */
 uint64_t fw_send(struct fw *c, uint32_t opcode, uint64_t nodeid, const void *a1,

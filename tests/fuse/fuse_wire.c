@@ -79,7 +79,7 @@ static void fw_init(struct fw *c)
 void fw_start(struct fw *c, struct super_block *sb, int ro, int mt)
 {
 	struct imgfs_fuse_config cfg = { .timeout = 1.0, .direct_io = 0, .read_only = ro };
-	char *argv[] = { "check_fuse_server", NULL };
+	char *argv[] = { "fuse_wire", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	char dev[64];
 	int sv[2];

@@ -922,13 +922,44 @@ static void imgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 			    size, buf);
 }
 
+/* Drop the trusted.* names from a NUL-separated list; its new length. */
+static size_t hide_trusted(char *list, size_t len)
+{
+	static const char trusted[] = "trusted.";
+	size_t in = 0, out = 0;
+
+	while (in < len) {
+		size_t n = strnlen(list + in, len - in) + 1;
+
+		if (strncmp(list + in, trusted, sizeof(trusted) - 1)) {
+			memmove(list + out, list + in, n);
+			out += n;
+		}
+		in += n;
+	}
+	return out;
+}
+
+/*
+ * Linux's ext2 lists trusted.* names only to a caller with CAP_SYS_ADMIN
+ * (root here), and the kernel's FUSE client passes listxattr on as it
+ * is: the whole list is read, filtered, then measured against size.
+ */
 static void imgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	size_t room = UBUF_SIZE;
 	char *buf;
-	struct inode *inode = xattr_prepare(req, ino, &buf, &size);
+	struct inode *inode = xattr_prepare(req, ino, &buf, &room);
+	ssize_t n;
 
-	if (inode)
-		reply_xattr(req, ext2_listxattr(inode, size ? buf : NULL, size), size, buf);
+	if (!inode)
+		return;
+	n = ext2_listxattr(inode, buf, room);
+	if (n >= 0 && fuse_req_ctx(req)->uid != 0)
+		n = (ssize_t)hide_trusted(buf, (size_t)n);
+	if (n >= 0 && size && (size_t)n > size)
+		n = -ERANGE;
+	reply_xattr(req, n, size, buf);
 }
 
 static void imgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

@@ -271,6 +271,17 @@ START_TEST(test_xattr_errors)
 	memset(buf, 'v', sizeof(buf));
 	ck_assert_int_eq(fw_setxattr(&f.c, file, "user.big", buf, 1025, 0), -ERANGE);
 	ck_assert_int_eq(fw_setxattr(&f.c, file, "user.big", buf, 1024, 0), -ENOSPC);
+	/* trusted.* names are listed to root only (CAP_SYS_ADMIN in Linux). */
+	ck_assert_int_eq(fw_setxattr(&f.c, file, "trusted.t", "x", 1, 0), 0);
+	ck_assert_int_eq(fw_listxattr(&f.c, file, NULL, 0), 7 + 10);
+	f.c.uid = f.c.gid = 1000;
+	ck_assert_int_eq(fw_listxattr(&f.c, file, NULL, 0), 7);
+	ck_assert_int_eq(fw_listxattr(&f.c, file, buf, 7), 7);
+	ck_assert(!memcmp(buf, "user.a", 7));
+	ck_assert_int_eq(fw_listxattr(&f.c, file, buf, 6), -ERANGE);
+	f.c.uid = f.c.gid = 0;
+	ck_assert_int_eq(fw_listxattr(&f.c, file, buf, sizeof(buf)), 17);
+	ck_assert_int_eq(fw_removexattr(&f.c, file, "trusted.t"), 0);
 	ck_assert_int_eq(fw_removexattr(&f.c, file, "user.none"), -ENODATA);
 	ck_assert_int_eq(fw_removexattr(&f.c, file, "user.a"), 0);
 	ck_assert_int_eq(fw_getxattr(&f.c, file, "user.a", NULL, 0), -ENODATA);

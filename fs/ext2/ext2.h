@@ -210,8 +210,8 @@ loff_t ext2_seek_data(struct inode *inode, loff_t off, int whence);
 /* Value length; copies it when size allows (-ERANGE if too small, size 0
  * only asks the length).  -ENODATA if absent, -EOPNOTSUPP unknown prefix. */
 ssize_t ext2_getxattr(struct inode *inode, const char *name, void *buf, size_t size);
-/* flags: XATTR_CREATE, XATTR_REPLACE (<sys/xattr.h>).  -ENOSPC if it does
- * not fit in the block. */
+/* flags: XATTR_CREATE, XATTR_REPLACE (<sys/xattr.h>).  -ERANGE for a
+ * value larger than a block, -ENOSPC if it does not fit in the block. */
 int ext2_setxattr(struct inode *inode, const char *name, const void *value,
 		  size_t size, int flags);
 /* NUL-separated names; the total length (as getxattr for size). */

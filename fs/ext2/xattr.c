@@ -522,8 +522,9 @@ int ext2_setxattr(struct inode *inode, const char *name, const void *value,
 		return err;
 	if (ext2_rdonly(inode->i_sb))
 		return -EROFS;
+	/* Linux's ext2 answers a value no block can hold with ERANGE. */
 	if (size > inode->i_sb->s_blocksize)
-		return -E2BIG;
+		return -ERANGE;
 	if (!value)
 		value = "";
 	pthread_mutex_lock(&inode->i_sem);

@@ -511,16 +511,20 @@ static void imgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh;
-	int err;
+	int err, trunc;
 
 	if (!inode)
 		return;
-	if ((fi->flags & O_ACCMODE) != O_RDONLY && rdonly()) {
+	/* With FUSE_ATOMIC_O_TRUNC the kernel leaves O_TRUNC to us and takes
+	 * the file as truncated once we reply, whatever the access mode:
+	 * Linux truncates on O_RDONLY | O_TRUNC too (it checked for write
+	 * permission), and refuses it on a read-only mount. */
+	trunc = (fi->flags & O_TRUNC) && S_ISREG(inode->i_mode);
+	if (((fi->flags & O_ACCMODE) != O_RDONLY || trunc) && rdonly()) {
 		reply_err(req, -EROFS);
 		return;
 	}
-	if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY &&
-	    S_ISREG(inode->i_mode)) {
+	if (trunc) {
 		err = ext2_truncate(inode, 0);
 		if (err) {
 			reply_err(req, err);
@@ -733,6 +737,7 @@ static void imgfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 /* An entry as ext2_readdir gave it, kept until its directory is unlocked. */
 struct dirent_rec {
 	unsigned long ino;
+	uint64_t nodeid;	/* the lookup handed out with it, or 0 */
 	loff_t next;
 	unsigned char dtype;
 	unsigned char namelen;
@@ -814,10 +819,22 @@ static void readdir_plus_emit(struct readdir_ctx *c)
 			e.attr.st_ino = r->ino;
 			e.attr.st_mode = (mode_t)r->dtype << 12;
 		}
+		r->nodeid = e.ino;
 		n = fuse_add_direntry_plus(c->req, c->out + c->used, c->size - c->used,
 					   r->name, &e, r->next);
 		c->used += n;
 	}
+}
+
+/* The kernel did not take a readdirplus reply (its caller was killed):
+ * it counted none of the lookups the entries handed out. */
+static void readdir_plus_unhand(struct readdir_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_recs; i++)
+		if (c->recs[i].nodeid)
+			node_forget(c->recs[i].nodeid, 1);
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
@@ -847,7 +864,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, i
 	}
 	if (plus)
 		readdir_plus_emit(&c);
-	fuse_reply_buf(req, buf, c.used);
+	if (fuse_reply_buf(req, buf, c.used) && plus)
+		readdir_plus_unhand(&c);
 }
 
 static void imgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -930,13 +948,44 @@ static void imgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 			    size, buf);
 }
 
+/* Drop the trusted.* names from a NUL-separated list; its new length. */
+static size_t hide_trusted(char *list, size_t len)
+{
+	static const char trusted[] = "trusted.";
+	size_t in = 0, out = 0;
+
+	while (in < len) {
+		size_t n = strnlen(list + in, len - in) + 1;
+
+		if (strncmp(list + in, trusted, sizeof(trusted) - 1)) {
+			memmove(list + out, list + in, n);
+			out += n;
+		}
+		in += n;
+	}
+	return out;
+}
+
+/*
+ * Linux's ext2 lists trusted.* names only to a caller with CAP_SYS_ADMIN
+ * (root here), and the kernel's FUSE client passes listxattr on as it
+ * is: the whole list is read, filtered, then measured against size.
+ */
 static void imgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	size_t room = UBUF_SIZE;
 	char *buf;
-	struct inode *inode = xattr_prepare(req, ino, &buf, &size);
+	struct inode *inode = xattr_prepare(req, ino, &buf, &room);
+	ssize_t n;
 
-	if (inode)
-		reply_xattr(req, ext2_listxattr(inode, size ? buf : NULL, size), size, buf);
+	if (!inode)
+		return;
+	n = ext2_listxattr(inode, buf, room);
+	if (n >= 0 && fuse_req_ctx(req)->uid != 0)
+		n = (ssize_t)hide_trusted(buf, (size_t)n);
+	if (n >= 0 && size && (size_t)n > size)
+		n = -ERANGE;
+	reply_xattr(req, n, size, buf);
 }
 
 static void imgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

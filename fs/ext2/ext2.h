@@ -47,7 +47,8 @@ void ext2_mount_opts_default(struct ext2_mount_opts *o);
 /*
  * Open and mount.  0 and *sbp, or -errno with *why a one-line reason
  * (static string): -EINVAL not ext2 / bad geometry, -EOPNOTSUPP an
- * unsupported INCOMPAT feature (named in *why), -EIO unreadable.  An
+ * unsupported INCOMPAT feature (named in *why), -EIO unreadable, -EBUSY
+ * held by another owner (blkdev_open; blkdev_holder says who).  An
  * unknown RO_COMPAT feature mounts read-only (sb->s_flags & MS_RDONLY;
  * *why says why, with 0 returned).  A read-write mount marks the image
  * not-clean and counts the mount.

@@ -463,7 +463,8 @@ static int open_device(const struct ext2_mount_opts *o, struct super_block *sb,
 	if (err)
 		*why = err == -ENOENT ? "no such image" :
 		       err == -EACCES ? "permission denied" :
-		       err == -EISDIR ? "is a directory" : "cannot open the image";
+		       err == -EISDIR ? "is a directory" :
+		       err == -EBUSY ? "in use" : "cannot open the image";
 	return err;
 }
 

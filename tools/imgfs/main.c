@@ -104,6 +104,17 @@ static void die_mounted(struct super_block *sb, const char *fmt, ...)
 	exit(1);
 }
 
+/* The image is held by another owner (blockdev/claim.c): say whom. */
+static void die_in_use(const char *image)
+{
+	char who[256];
+
+	blkdev_holder(image, who, sizeof(who));
+	if (*who)
+		die("%s: in use by %s", image, who);
+	die("%s: in use (by a process or mount this user cannot see)", image);
+}
+
 /* ---- options ---------------------------------------------------------------- */
 
 static void add_kernel_opt(struct imgfs_options *o, const char *opt)
@@ -466,6 +477,8 @@ int main(int argc, char **argv)
 	mo.read_only = o.read_only;
 	mo.reach = o.reach;
 	err = ext2_mount(&mo, &sb, &why);
+	if (err == -EBUSY)
+		die_in_use(o.image);
 	if (err)
 		die("%s: %s", o.image, why ? why : strerror(-err));
 	if (!o.read_only && (sb->s_flags & MS_RDONLY)) {

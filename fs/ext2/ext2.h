@@ -57,8 +57,9 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	       const char **why);
 
 /*
- * Write back every dirty inode, page and buffer, mark the image clean
- * (read-write), flush and close.  All inode references must have been
+ * Write back every dirty inode, page and buffer, give the super block
+ * back the state found at mount (clean only if it was clean; with
+ * EXT2_ERROR_FS after an error) when read-write, flush and close.  All inode references must have been
  * dropped (-EBUSY otherwise, and nothing is closed).  0 or the first
  * write error.
  */

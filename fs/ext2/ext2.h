@@ -158,6 +158,10 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		       size_t len, loff_t pos);
 ssize_t ext2_file_write(struct inode *inode, const char *buf, size_t len, loff_t pos);
 int ext2_truncate(struct inode *inode, loff_t size);
+/* For an inode whose remaining references use no data (nothing has it
+ * open): if it is an unlinked regular file, free its blocks now; the inode
+ * itself goes at the last iput.  Takes i_sem.  Does nothing otherwise. */
+void ext2_free_unlinked_data(struct inode *inode);
 /* Data and metadata of the inode on disk (datasync: the same here). */
 int ext2_fsync(struct inode *inode, int datasync);
 

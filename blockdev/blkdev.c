@@ -158,6 +158,11 @@ static int blk_open_fd(struct block_device *bdev, const struct blkdev_config *cf
 		err = blkdev_claim(fd, cfg->path, !cfg->read_only);
 		if (!err)
 			return fd;
+		if (err == -ENOLCK || err == -EOPNOTSUPP) {
+			vm_log("blkdev: %s: the host filesystem has no locks: a second "
+			       "owner cannot be refused", cfg->path);
+			return fd;
+		}
 		close(fd);
 		bdev->direct = 0;
 		if (err != -EAGAIN)

@@ -73,6 +73,7 @@ struct blkdev_stats {
  * read-write block device is opened O_EXCL besides, and a read-only one
  * must not be claimed exclusively by anyone else (the kernel's mounts,
  * mke2fs).  An image held against us is -EBUSY (blkdev_holder says who).
+ * A host filesystem without locks gets a log line and no hold.
  */
 int blkdev_open(const struct blkdev_config *cfg, struct block_device **out);
 

@@ -17,14 +17,17 @@
  * /proc/locks; but /proc/PID/fdinfo/FD lists the locks that descriptor's
  * open file owns ("lock:" lines).  So the holders are found among the
  * descriptors that have the same file open, where this process may look
- * (root, or the same user).  A block device claimed by the kernel shows in
- * mountinfo instead.  Only used on the way to an error message; libc's
- * stdio and directory streams are fine there.
+ * (root, or the same user).  Descriptors are picked by their link's text
+ * (the image's real path) before anything is stat()ed: a stat of some
+ * other process's file could hang on a dead FUSE mount.  A block device
+ * claimed by the kernel shows in mountinfo instead.  Only used on the way
+ * to an error message; libc's stdio and directory streams are fine there.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +93,14 @@ static int fd_holds_lock(const char *pid, const char *fd)
 	return found;
 }
 
-/* Does process pid have an open file on (dev, ino) that holds a lock? */
-static int pid_holds(const char *pid, const struct stat *img)
+/* Does process pid have real (the image, img) open in a file that holds
+ * a lock? */
+static int pid_holds(const char *pid, const char *real, const struct stat *img)
 {
-	char dir[320], path[640];
+	char dir[320], path[640], link[PATH_MAX];
 	struct dirent *de;
 	struct stat st;
+	ssize_t n;
 	int found = 0;
 	DIR *d;
 
@@ -107,7 +112,12 @@ static int pid_holds(const char *pid, const struct stat *img)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) || st.st_dev != img->st_dev || st.st_ino != img->st_ino)
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, real) || stat(path, &st) || st.st_dev != img->st_dev ||
+		    st.st_ino != img->st_ino)
 			continue;
 		found = fd_holds_lock(pid, de->d_name);
 	}
@@ -123,7 +133,7 @@ static void append(char *buf, size_t size, const char *fmt, const char *a, const
 		snprintf(buf + len, size - len, fmt, a, b);
 }
 
-static void lock_holders(const struct stat *img, char *buf, size_t size)
+static void lock_holders(const char *real, const struct stat *img, char *buf, size_t size)
 {
 	char self[16], comm_path[320], comm[32];
 	struct dirent *de;
@@ -136,7 +146,7 @@ static void lock_holders(const struct stat *img, char *buf, size_t size)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || !strcmp(de->d_name, self))
 			continue;
-		if (!pid_holds(de->d_name, img))
+		if (!pid_holds(de->d_name, real, img))
 			continue;
 		strcpy(comm, "?");
 		snprintf(comm_path, sizeof(comm_path), "/proc/%s/comm", de->d_name);
@@ -173,14 +183,15 @@ static void kernel_holder(dev_t rdev, char *buf, size_t size)
 
 void blkdev_holder(const char *path, char *buf, size_t size)
 {
+	char real[PATH_MAX];
 	struct stat img;
 
 	if (!size)
 		return;
 	*buf = '\0';
-	if (stat(path, &img))
+	if (stat(path, &img) || !realpath(path, real))
 		return;
-	lock_holders(&img, buf, size);
+	lock_holders(real, &img, buf, size);
 	if (!*buf && S_ISBLK(img.st_mode))
 		kernel_holder(img.st_rdev, buf, size);
 }

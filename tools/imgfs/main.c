@@ -125,7 +125,8 @@ static void die_in_use(const char *image)
 	blkdev_holder(image, who, sizeof(who));
 	if (*who)
 		die("%s: in use by %s", image, who);
-	die("%s: in use (by a process or mount this user cannot see)", image);
+	die("%s: in use (the holder cannot be named from here: another user's or "
+	    "namespace's process, or an O_EXCL opener)", image);
 }
 
 /* ---- options ---------------------------------------------------------------- */

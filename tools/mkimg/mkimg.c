@@ -515,7 +515,10 @@ static void msg_in_use(const char *image)
 	char who[256];
 
 	blkdev_holder(image, who, sizeof(who));
-	msg("%s: in use by %s", image, *who ? who : "a process this user cannot see");
+	if (*who)
+		msg("%s: in use by %s", image, who);
+	else
+		msg("%s: in use (the holder cannot be named from here)", image);
 }
 
 static int build(const struct options *o, const char *tmp)

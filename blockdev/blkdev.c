@@ -10,7 +10,8 @@
  * refuses it (EINVAL: one log line, then buffered), read-only or
  * read-write.  A regular file's logical block size is 512, raised to the
  * host's direct-I/O offset alignment where statx reports one; a block
- * device's is BLKSSZGET.  Requests must be aligned to it.
+ * device's is BLKSSZGET.  Requests must be aligned to it.  The image is
+ * claimed (claim.c) for as long as it is open: one owner per image.
  *
  * Reach: the device maps the arena's memfd for frames [0, reach_pfn) at
  * dma_base, MAP_SHARED, and addresses buffers only through that mapping:
@@ -94,12 +95,13 @@ static int blk_config(struct block_device *bdev, const struct blkdev_config *cfg
 
 /*
  * Open O_DIRECT if the host allows, else buffered (*refused says so, for
- * the log line once the image is known to be usable).  fd or -errno.
+ * the log line once the image is known to be usable).  extra: O_EXCL for
+ * a block device's exclusive claim.  fd or -errno.
  */
-static int blk_open_fd(struct block_device *bdev, const struct blkdev_config *cfg,
-		       int *refused)
+static int blk_open_flags(struct block_device *bdev, const struct blkdev_config *cfg,
+			  int extra, int *refused)
 {
-	int flags = (cfg->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int flags = (cfg->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | extra;
 	int fd;
 
 	*refused = 0;
@@ -115,6 +117,58 @@ static int blk_open_fd(struct block_device *bdev, const struct blkdev_config *cf
 	}
 	fd = open(cfg->path, flags);
 	return fd < 0 ? -errno : fd;
+}
+
+/* A read-only open of a block device claimed exclusively elsewhere (a
+ * mount, mke2fs) is refused too: probe with O_EXCL, then let go. */
+static int blk_probe_excl(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_EXCL);
+
+	if (fd < 0)
+		return errno == EBUSY ? -EBUSY : 0;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Open and claim (claim.c): a write lock read-write, a read lock
+ * read-only; a block device O_EXCL when read-write.  Tries again when the
+ * file was replaced between open and lock (mkimg renames over images).
+ */
+static int blk_open_fd(struct block_device *bdev, const struct blkdev_config *cfg,
+		       int *refused)
+{
+	struct stat st;
+	int excl = 0, tries, fd, err;
+
+	if (stat(cfg->path, &st) == 0 && S_ISBLK(st.st_mode)) {
+		if (cfg->read_only) {
+			err = blk_probe_excl(cfg->path);
+			if (err)
+				return err;
+		} else {
+			excl = O_EXCL;
+		}
+	}
+	for (tries = 0; tries < 5; tries++) {
+		fd = blk_open_flags(bdev, cfg, excl, refused);
+		if (fd < 0)
+			return fd;
+		err = blkdev_claim(fd, cfg->path, !cfg->read_only);
+		if (!err)
+			return fd;
+		if (err == -ENOLCK || err == -EOPNOTSUPP) {
+			vm_log("blkdev: %s: the host filesystem has no locks: a second "
+			       "owner cannot be refused", cfg->path);
+			return fd;
+		}
+		close(fd);
+		bdev->direct = 0;
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EBUSY;
 }
 
 /* A regular file's logical block size: 512, or what O_DIRECT needs. */

@@ -19,7 +19,8 @@
  * transfer is -EIO for every buffer of its request; a buffer is never
  * marked uptodate with data that did not arrive.
  *
- * Implementation: blkdev.c (open, reach, flush, stats), ll_rw_blk.c
+ * Implementation: blkdev.c (open, reach, flush, stats), claim.c (the
+ * hold on the image and its holder), ll_rw_blk.c
  * (request queue, plugging, merging), aio.c (libaio, completion thread),
  * buffer_lock.c (BH_Lock, wait_on_buffer), fault.c (fault injection);
  * bounce buffers in vm/bounce.c.
@@ -66,8 +67,34 @@ struct blkdev_stats {
  * (otherwise buffered, said once in the log).  The size is rounded down to
  * the logical block size (BLKSSZGET for a block device; for a file 512,
  * or the host's direct-I/O alignment where statx reports it).
+ *
+ * One owner per image: the device is held until blkdev_close, exclusively
+ * for a read-write open and shared for a read-only one (blkdev_claim); a
+ * read-write block device is opened O_EXCL besides, and a read-only one
+ * must not be claimed exclusively by anyone else (the kernel's mounts,
+ * mke2fs).  An image held against us is -EBUSY (blkdev_holder says who).
+ * A host filesystem without locks gets a log line and no hold.
  */
 int blkdev_open(const struct blkdev_config *cfg, struct block_device **out);
+
+/*
+ * The hold (blockdev/claim.c): lock the open file fd, which path names,
+ * exclusively (for writing: fd must be open for writing, else this only
+ * tests that no one holds it) or shared, for as long as the open file
+ * lives (across fork; gone with its last descriptor).  0; -EBUSY if
+ * another open file holds a conflicting lock; -EAGAIN if path no longer
+ * names fd's file (replaced meanwhile: open it again); or -errno.  Needs
+ * no VM.
+ */
+int blkdev_claim(int fd, const char *path, int exclusive);
+
+/*
+ * Who holds path, for a message: "process PID (COMM)[, ...]" for every
+ * process this one may inspect whose open file holds a lock on it, else
+ * for a block device "the kernel (mounted on DIR)", else "" (not
+ * knowable from here: another user's process, or an O_EXCL opener).
+ */
+void blkdev_holder(const char *path, char *buf, size_t size);
 
 /* Wait for all I/O, flush, stop the completion thread, close.  Returns
  * the first error seen by the final flush. */

@@ -15,9 +15,7 @@ work=$(mktemp -d "$b/tmp-demo-XXXXXX")
 mnt=$work/mnt
 cleanup() {
 	if mountpoint -q "$mnt" 2>/dev/null; then
-		pid=$("$b/tools/imgfsctl/imgfsctl" "$mnt" pid 2>/dev/null || true)
-		fusermount3 -u "$mnt" || true
-		while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		"$b/tools/imgfs/imgfs" -u "$mnt" || fusermount3 -u -z "$mnt" || true
 	fi
 	rm -rf "$work"
 }
@@ -32,7 +30,6 @@ cp -a /etc/hostname /etc/os-release "$work/src/" 2>/dev/null || echo demo >"$wor
 
 echo "== imgfs -o mem=64M $work/demo.img $mnt"
 "$b/tools/imgfs/imgfs" -o mem=64M "$work/demo.img" "$mnt"
-pid=$("$b/tools/imgfsctl/imgfsctl" "$mnt" pid)
 
 echo "== workload: cp -a $tree, tar, find, du, diff"
 time (
@@ -49,8 +46,7 @@ echo "== imgfsctl $mnt meminfo"
 echo "== imgfsctl $mnt vmstat"
 "$b/tools/imgfsctl/imgfsctl" "$mnt" vmstat
 
-echo "== fusermount3 -u $mnt (the daemon writes back and marks the image clean)"
-fusermount3 -u "$mnt"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+echo "== imgfs -u $mnt (returns once the daemon has written everything back and exited)"
+"$b/tools/imgfs/imgfs" -u "$mnt"
 e2fsck -fn "$work/demo.img"
 echo "== demo done"

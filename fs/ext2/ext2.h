@@ -79,7 +79,8 @@ int ext2_has_errors(struct super_block *sb);
 /*
  * Open and mount.  0 and *sbp, or -errno with *why a one-line reason
  * (static string): -EINVAL not ext2 / bad geometry, -EOPNOTSUPP an
- * unsupported INCOMPAT feature (named in *why), -EIO unreadable.  An
+ * unsupported INCOMPAT feature (named in *why), -EIO unreadable, -EBUSY
+ * held by another owner (blkdev_open; blkdev_holder says who).  An
  * unknown RO_COMPAT feature mounts read-only (sb->s_flags & MS_RDONLY;
  * *why says why, with 0 returned).  A read-write mount marks the image
  * not-clean and counts the mount.
@@ -88,8 +89,9 @@ int ext2_mount(const struct ext2_mount_opts *o, struct super_block **sbp,
 	       const char **why);
 
 /*
- * Write back every dirty inode, page and buffer, mark the image clean
- * (read-write), flush and close.  All inode references must have been
+ * Write back every dirty inode, page and buffer, give the super block
+ * back the state found at mount (clean only if it was clean; with
+ * EXT2_ERROR_FS after an error) when read-write, flush and close.  All inode references must have been
  * dropped (-EBUSY otherwise, and nothing is closed).  0 or the first
  * write error.
  */
@@ -188,6 +190,10 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		       size_t len, loff_t pos);
 ssize_t ext2_file_write(struct inode *inode, const char *buf, size_t len, loff_t pos);
 int ext2_truncate(struct inode *inode, loff_t size);
+/* For an inode whose remaining references use no data (nothing has it
+ * open): if it is an unlinked regular file, free its blocks now; the inode
+ * itself goes at the last iput.  Takes i_sem.  Does nothing otherwise. */
+void ext2_free_unlinked_data(struct inode *inode);
 /* Data and metadata of the inode on disk, with the inodes of the
  * directories this mount linked on the way to it (datasync: the same
  * here).  The caller holds no i_sem.  A failed data write-back is

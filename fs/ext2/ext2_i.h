@@ -58,7 +58,9 @@ struct ext2_sb_info {
 	unsigned int s_addr_per_block_bits;
 	uint32_t s_feature_compat, s_feature_incompat, s_feature_ro_compat;
 	const char *s_ro_why;		/* why a read-write mount became read-only */
-	uint16_t s_mount_state;		/* s_state as found at mount */
+	uint16_t s_mount_state;		/* s_lock: s_state as found at mount,
+					 * | EXT2_ERROR_FS after an error;
+					 * what unmount writes back */
 	spinlock_t s_lock;		/* counters below, s_es fields */
 	long s_free_blocks, s_free_inodes, s_dirs;
 	unsigned long s_next_generation;

@@ -869,6 +869,27 @@ void ext2_delete_inode(struct inode *inode)
 	ext2_free_inode(inode);
 }
 
+/*
+ * An unlinked regular file that no descriptor has open any more gives its
+ * data back now, not at its last iput: the references left are the FUSE
+ * server's lookup counts, which are no users of the data (2.4 freed the
+ * blocks at the last iput of an inode whose users were all gone).  The
+ * inode and its number wait for ext2_delete_inode.
+ */
+void ext2_free_unlinked_data(struct inode *inode)
+{
+	if (!S_ISREG(inode->i_mode) || ext2_rdonly(inode->i_sb))
+		return;
+	pthread_mutex_lock(&inode->i_sem);
+	if (!inode->i_nlink) {
+		truncate_inode_pages(&inode->i_data, 0);
+		inode->i_size = 0;
+		ext2_truncate_blocks(inode, 0);
+		mark_inode_dirty(inode);
+	}
+	pthread_mutex_unlock(&inode->i_sem);
+}
+
 /* ---- address space operations -------------------------------------------- */
 
 static int ext2_readpage(struct page *page)

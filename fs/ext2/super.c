@@ -547,9 +547,9 @@ static int setup_super(struct super_block *sb)
 	struct timespec now = fs_current_time(sb);
 
 	if (!(sbi->s_mount_state & EXT2_VALID_FS))
-		vm_log("ext2: warning: mounting an unchecked file system");
+		vm_log("ext2: warning: mounting unchecked fs, running e2fsck is recommended");
 	else if (sbi->s_mount_state & EXT2_ERROR_FS)
-		vm_log("ext2: warning: mounting a file system with errors");
+		vm_log("ext2: warning: mounting fs with errors, running e2fsck is recommended");
 	if (ext2_rdonly(sb))
 		return 0;
 	spin_lock(&sbi->s_lock);
@@ -606,7 +606,8 @@ static int open_device(const struct ext2_mount_opts *o, struct super_block *sb,
 	if (err)
 		*why = err == -ENOENT ? "no such image" :
 		       err == -EACCES ? "permission denied" :
-		       err == -EISDIR ? "is a directory" : "cannot open the image";
+		       err == -EISDIR ? "is a directory" :
+		       err == -EBUSY ? "in use" : "cannot open the image";
 	return err;
 }
 
@@ -829,6 +830,27 @@ static int report_unwritten(struct inode *inode, void *arg)
 	return 0;
 }
 
+/*
+ * The state unmount leaves (2.4 ext2_put_super): the one found at mount,
+ * with EXT2_ERROR_FS if an error was found since (ext2_error).  Clean
+ * only if it was clean: an image mounted unchecked or with errors stays
+ * so, for e2fsck -p.  Whatever must keep the image from being marked
+ * clean clears EXT2_VALID_FS in s_mount_state; a write-back that failed
+ * in this mount (s_write_failed) keeps it from being clean too, even
+ * where a retry later succeeded.
+ */
+static void put_super_state(struct ext2_sb_info *sbi)
+{
+	uint16_t state;
+
+	spin_lock(&sbi->s_lock);
+	state = sbi->s_mount_state;
+	if (__atomic_load_n(&sbi->s_write_failed, __ATOMIC_RELAXED))
+		state &= (uint16_t)~EXT2_VALID_FS;
+	sbi->s_es->s_state = cpu_to_le16(state);
+	spin_unlock(&sbi->s_lock);
+}
+
 static int count_busy(struct inode *inode, void *arg)
 {
 	/* for_each_sb_inode holds one reference of its own */
@@ -857,13 +879,7 @@ int ext2_unmount(struct super_block *sb)
 	busy = evict_inodes(sb);
 	VM_BUG_ON(busy);
 	if (!ext2_image_ro(sb)) {
-		spin_lock(&sbi->s_lock);
-		sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state | EXT2_VALID_FS);
-		if (sbi->s_mount_state & EXT2_ERROR_FS)
-			sbi->s_es->s_state = cpu_to_le16(sbi->s_mount_state);
-		if (__atomic_load_n(&sbi->s_write_failed, __ATOMIC_RELAXED))
-			sbi->s_es->s_state &= cpu_to_le16((uint16_t)~EXT2_VALID_FS);
-		spin_unlock(&sbi->s_lock);
+		put_super_state(sbi);
 		ext2_commit_super(sb);
 		err2 = sync_dirty_buffer(sbi->s_sbh);
 		if (!err)

@@ -7,9 +7,14 @@
  * daemon, and imgfsctl finds it from nothing but stat(MOUNTPOINT).
  *
  * Protocol: the client sends one line, one of
- *   meminfo buddyinfo zoneinfo slabinfo vmstat pid
+ *   meminfo buddyinfo zoneinfo slabinfo vmstat pid unmount-wait
  *   fault eio|short [read|write] START NR     fault clear
- * and reads the reply until the server closes.  An unknown request gets
+ * and reads the reply until the server closes.  unmount-wait (imgfs -u)
+ * is answered "waiting PID\n" and the connection is kept: when the daemon
+ * has written everything back, closed the image and is about to exit, it
+ * writes "status N\n" (its exit status) and closes (imgfs_ctl_report).  A
+ * daemon that dies first just closes it; a waiter that hangs up is
+ * dropped.  An unknown request gets
  * "error: ...\n".  vmstat is the VM's /proc/vmstat (events, page cache,
  * bounce and emergency-pool counters) followed by the page-cache hit rate
  * and the FUSE and device layers' own counters.
@@ -47,11 +52,18 @@
 
 #define CTL_BUF_SIZE	(1UL << 20)
 
+#define CTL_MAX_WAITERS	8
+
 static char ctl_buf[CTL_BUF_SIZE];	/* the server thread's */
 static int ctl_faults_allowed;		/* set before the thread starts */
 static int ctl_fd = -1;
 static int ctl_stop_pipe[2] = { -1, -1 };
 static pthread_t ctl_thread;
+
+/* unmount-wait connections: the server thread's, then (after
+ * imgfs_ctl_stop joined it) imgfs_ctl_report's. */
+static int ctl_waiters[CTL_MAX_WAITERS];
+static int nr_waiters;
 
 int imgfs_ctl_name(dev_t dev, char *buf, size_t size)
 {
@@ -161,15 +173,17 @@ static int ctl_render(const char *cmd, struct seq_buf *s)
 		seq_printf(s, "%ld\n", (long)getpid());
 		return seq_buf_result(s);
 	}
-	seq_printf(s, "error: unknown request '%s' (meminfo buddyinfo zoneinfo slabinfo vmstat)\n",
-		   cmd);
+	seq_printf(s, "error: unknown request '%s' (meminfo buddyinfo zoneinfo slabinfo vmstat pid "
+		   "unmount-wait)\n", cmd);
 	return -EINVAL;
 }
 
+/* To a client socket.  MSG_NOSIGNAL: a client that went away is no
+ * reason to die of SIGPIPE. */
 static void write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -180,8 +194,29 @@ static void write_all(int fd, const char *p, size_t len)
 	}
 }
 
-static void ctl_serve(int fd)
+/* Keep fd for the final status.  1 if kept, 0 if it must be closed. */
+static int ctl_add_waiter(int fd, struct seq_buf *s)
 {
+	if (nr_waiters == CTL_MAX_WAITERS) {
+		seq_printf(s, "error: too many unmount-wait clients\n");
+		return 0;
+	}
+	ctl_waiters[nr_waiters++] = fd;
+	seq_printf(s, "waiting %ld\n", (long)getpid());
+	return 1;
+}
+
+/* A waiter hung up (or sent something): drop it. */
+static void ctl_drop_waiter(int i)
+{
+	close(ctl_waiters[i]);
+	ctl_waiters[i] = ctl_waiters[--nr_waiters];
+}
+
+/* Serve one request.  1 if fd was kept as a waiter, 0 if it must be closed. */
+static int ctl_serve(int fd)
+{
+	int kept = 0;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char cmd[64];
 	size_t len = 0;
@@ -200,33 +235,45 @@ static void ctl_serve(int fd)
 	cmd[len] = '\0';
 	cmd[strcspn(cmd, "\r\n")] = '\0';
 	seq_buf_init(&s, ctl_buf, sizeof(ctl_buf));
-	ctl_render(cmd, &s);
+	if (!strcmp(cmd, "unmount-wait"))
+		kept = ctl_add_waiter(fd, &s);
+	else
+		ctl_render(cmd, &s);
 	write_all(fd, ctl_buf, s.len);
+	return kept;
 }
 
 static void *ctl_main(void *arg)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = ctl_fd, .events = POLLIN },
-		{ .fd = ctl_stop_pipe[0], .events = POLLIN },
-	};
+	struct pollfd pfd[2 + CTL_MAX_WAITERS];
+	int i, n;
 
 	(void)arg;
 	for (;;) {
 		int fd;
 
-		if (poll(pfd, 2, -1) < 0) {
+		pfd[0] = (struct pollfd){ .fd = ctl_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = ctl_stop_pipe[0], .events = POLLIN };
+		for (i = 0; i < nr_waiters; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = ctl_waiters[i], .events = POLLIN };
+		n = 2 + nr_waiters;
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (pfd[1].revents)
 			break;
+		for (i = n - 1; i >= 2; i--)
+			if (pfd[i].revents)
+				ctl_drop_waiter(i - 2);
+		if (!(pfd[0].revents & POLLIN))
+			continue;
 		fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		ctl_serve(fd);
-		close(fd);
+		if (!ctl_serve(fd))
+			close(fd);
 	}
 	return NULL;
 }
@@ -277,10 +324,22 @@ void imgfs_ctl_stop(void)
 {
 	if (ctl_fd < 0)
 		return;
-	write_all(ctl_stop_pipe[1], "x", 1);
+	while (write(ctl_stop_pipe[1], "x", 1) < 0 && errno == EINTR)
+		;
 	pthread_join(ctl_thread, NULL);
 	close(ctl_stop_pipe[0]);
 	close(ctl_stop_pipe[1]);
 	close(ctl_fd);
 	ctl_fd = -1;
+}
+
+void imgfs_ctl_report(int status)
+{
+	char line[32];
+	int len = snprintf(line, sizeof(line), "status %d\n", status);
+
+	while (nr_waiters) {
+		write_all(ctl_waiters[nr_waiters - 1], line, (size_t)len);
+		close(ctl_waiters[--nr_waiters]);
+	}
 }

@@ -50,6 +50,18 @@ struct inode *node_inode(uint64_t nodeid);
 /* The kernel drops n lookups; the last one drops the node's reference. */
 void node_forget(uint64_t nodeid, uint64_t n);
 
+/*
+ * Open file handles of a node: node_open before the open is answered (the
+ * kernel may release at once), node_release when it is released; the last
+ * release of an unlinked file frees its data.  node_unlinked: a name of
+ * inode (referenced by the caller) is gone; if nothing has it open and
+ * that was its last link, its data are freed now, whatever lookups the
+ * kernel still holds (ext2_free_unlinked_data).  Hold no shard lock.
+ */
+void node_open(uint64_t nodeid);
+void node_release(uint64_t nodeid);
+void node_unlinked(struct inode *inode);
+
 unsigned long nodes_count(void);
 
 /* The mounted super block (ops.c), for the statistics. */

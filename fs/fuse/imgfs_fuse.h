@@ -17,7 +17,8 @@
  * The statistics channel (fs/fuse/ctl.c) is an abstract unix socket named
  * "\0imgfs-MAJOR:MINOR" after the mount's st_dev; it adds no name to the
  * image.  The protocol: one request line ("meminfo\n" ...), the reply text,
- * then the server closes.
+ * then the server closes; "unmount-wait\n" is answered "waiting PID\n" and
+ * later "status N\n", the daemon's exit status, just before it exits.
  */
 #ifndef IMGFS_FS_FUSE_IMGFS_FUSE_H
 #define IMGFS_FS_FUSE_IMGFS_FUSE_H
@@ -50,7 +51,11 @@ int imgfs_ctl_name(dev_t dev, char *buf, size_t size);
 /* Bind the socket for a mount of device dev and start the server thread.
  * 0 or -errno (-EADDRINUSE: another server has that name). */
 int imgfs_ctl_start(dev_t dev);
+/* Stop serving and close the socket; unmount-wait clients stay connected. */
 void imgfs_ctl_stop(void);
+/* The daemon's last act, after imgfs_ctl_stop, once the image is closed:
+ * "status N\n" to every unmount-wait client (imgfs -u), then close. */
+void imgfs_ctl_report(int status);
 
 /* Counters of the FUSE layer, for the vmstat output. */
 struct imgfs_fuse_stats {

@@ -9,6 +9,13 @@
  * or known lives on until the kernel forgets it - then the last iput
  * deletes it, as the kernel's own dentry cache would.
  *
+ * A lookup is not a use of the data, though: the kernel may keep an
+ * unlinked inode for a while (an O_PATH descriptor, its own caches), and
+ * the blocks of a big deleted file must not wait for the FORGET.  So each
+ * node also counts its open file handles, and an unlinked regular file
+ * that none has open gives its blocks back at once (at the unlink, or at
+ * the last release), as ext2 does when its last user goes.
+ *
  * Node ids are inode numbers (fuse_i.h), so the table is only needed to
  * count: a hash of small records, sharded by inode number so lookups of
  * different files do not share a lock.
@@ -35,6 +42,7 @@ struct fuse_node {
 	unsigned long ino;		/* set once */
 	struct inode *inode;		/* set once: the reference held */
 	uint64_t nlookup;		/* shard lock */
+	unsigned long nopen;		/* shard lock: open file handles */
 };
 
 static struct {
@@ -105,6 +113,7 @@ uint64_t node_hand_out(struct inode *inode)
 	fresh->ino = ino;
 	fresh->inode = inode;
 	fresh->nlookup = 1;
+	fresh->nopen = 0;
 	fresh->next = node_hash[b];
 	node_hash[b] = fresh;
 	pthread_mutex_unlock(bucket_lock(b));
@@ -148,6 +157,51 @@ void node_forget(uint64_t nodeid, uint64_t n)
 	__atomic_fetch_sub(&nr_nodes, 1, __ATOMIC_RELAXED);
 	iput(node->inode);
 	kmem_cache_free(node_cachep, node);
+}
+
+void node_open(uint64_t nodeid)
+{
+	unsigned long ino = nodeid_to_ino(nodeid);
+	unsigned int b = node_bucket(ino);
+	struct fuse_node *node;
+
+	pthread_mutex_lock(bucket_lock(b));
+	node = __node_find(b, ino);
+	if (node)
+		node->nopen++;
+	pthread_mutex_unlock(bucket_lock(b));
+}
+
+void node_release(uint64_t nodeid)
+{
+	unsigned long ino = nodeid_to_ino(nodeid);
+	unsigned int b = node_bucket(ino);
+	struct fuse_node *node;
+	struct inode *last = NULL;
+
+	pthread_mutex_lock(bucket_lock(b));
+	node = __node_find(b, ino);
+	if (node && node->nopen && !--node->nopen)
+		last = node->inode;
+	pthread_mutex_unlock(bucket_lock(b));
+	/* The kernel holds the node until this release is answered. */
+	if (last)
+		ext2_free_unlinked_data(last);
+}
+
+void node_unlinked(struct inode *inode)
+{
+	unsigned long ino = inode->i_ino;
+	unsigned int b = node_bucket(ino);
+	struct fuse_node *node;
+	int open;
+
+	pthread_mutex_lock(bucket_lock(b));
+	node = __node_find(b, ino);
+	open = node && node->nopen;
+	pthread_mutex_unlock(bucket_lock(b));
+	if (!open)
+		ext2_free_unlinked_data(inode);
 }
 
 unsigned long nodes_count(void)

@@ -350,12 +350,36 @@ static void imgfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	reply_entry(req, err, &e);
 }
 
+/* The inode name links in dir, referenced, or NULL: what an unlink or a
+ * rename over name may leave unlinked (node_unlinked). */
+static struct inode *victim(struct inode *dir, const char *name)
+{
+	struct inode *inode;
+
+	return ext2_lookup(dir, name, strlen(name), &inode) ? NULL : inode;
+}
+
+/* After an unlink or rename: free an unlinked victim's data now. */
+static void put_victim(struct inode *inode, int err)
+{
+	if (!inode)
+		return;
+	if (!err)
+		node_unlinked(inode);
+	iput(inode);
+}
+
 static void imgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct inode *dir = req_inode(req, parent);
+	struct inode *dir = req_inode(req, parent), *old;
+	int err;
 
-	if (dir)
-		reply_err(req, ext2_unlink(dir, name, strlen(name)));
+	if (!dir)
+		return;
+	old = victim(dir, name);
+	err = ext2_unlink(dir, name, strlen(name));
+	put_victim(old, err);	/* before the reply: rm returns with the blocks free */
+	reply_err(req, err);
 }
 
 static void imgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -369,7 +393,8 @@ static void imgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void imgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
-	struct inode *dir = req_inode(req, parent), *newdir;
+	struct inode *dir = req_inode(req, parent), *newdir, *old;
+	int err;
 
 	if (!dir || !(newdir = req_inode(req, newparent)))
 		return;
@@ -377,8 +402,10 @@ static void imgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		reply_err(req, -EINVAL);	/* RENAME_WHITEOUT: no overlays here */
 		return;
 	}
-	reply_err(req, ext2_rename(dir, name, strlen(name), newdir, newname,
-				   strlen(newname), flags));
+	old = flags & RENAME_EXCHANGE ? NULL : victim(newdir, newname);
+	err = ext2_rename(dir, name, strlen(name), newdir, newname, strlen(newname), flags);
+	put_victim(old, err);
+	reply_err(req, err);
 }
 
 static void imgfs_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -537,8 +564,11 @@ static void imgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	set_open_flags(fi, fh, inode);
-	if (fuse_reply_open(req, fi))
+	node_open(ino);
+	if (fuse_reply_open(req, fi)) {
+		node_release(ino);
 		fh_free(fh);
+	}
 }
 
 static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -568,7 +598,9 @@ static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	set_open_flags(fi, fh, inode);
+	node_open(e.ino);
 	if (fuse_reply_create(req, &e, fi)) {
+		node_release(e.ino);
 		fh_free(fh);
 		node_forget(e.ino, 1);
 	}
@@ -645,8 +677,8 @@ static void imgfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *f
 
 static void imgfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
 	fh_free(get_fh(fi));
+	node_release(ino);
 	reply_err(req, 0);
 }
 

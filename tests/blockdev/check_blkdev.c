@@ -145,7 +145,6 @@ START_TEST(test_bounce_only_beyond_reach)
 	boot(KMAP_DIRECT);
 	path = blk_test_image(IMAGE_SIZE, 1);
 	low = blk_test_open(path, DMA_REACH_LOW, 0);
-	all = blk_test_open(path, DMA_REACH_ALL, 0);
 	page = blk_test_page(ZONE_HIGHMEM);
 
 	bh = blk_test_bh(low, page, 0, 4096, 3);
@@ -155,6 +154,9 @@ START_TEST(test_bounce_only_beyond_reach)
 	ck_assert_uint_eq(sum_vm_event(BOUNCE_WRITE), bw + 1);
 	ck_assert_int_eq(blk_test_file_has(path, bh, 2), 0);
 
+	/* One owner at a time: the image is held until close. */
+	ck_assert_int_eq(blkdev_close(low), 0);
+	all = blk_test_open(path, DMA_REACH_ALL, 0);
 	bh->b_dev = all;
 	blk_test_fill(bh, 3);
 	ck_assert_int_eq(blk_test_rw(WRITE, bh), 0);
@@ -163,7 +165,6 @@ START_TEST(test_bounce_only_beyond_reach)
 
 	free_buffer_head(bh);
 	__free_page(page);
-	ck_assert_int_eq(blkdev_close(low), 0);
 	ck_assert_int_eq(blkdev_close(all), 0);
 	blk_test_image_free(path);
 	vm_exit();
@@ -339,6 +340,7 @@ START_TEST(test_past_end_and_read_only)
 	ck_assert_int_eq(blk_test_rw(READ, bh), 0);
 
 	cfg.path = path;
+	ck_assert_int_eq(blkdev_close(bdev), 0);
 	ck_assert_int_eq(blkdev_open(&cfg, &ro), 0);
 	ck_assert_int_eq(blkdev_read_only(ro), 1);
 	bh->b_dev = ro;
@@ -350,7 +352,45 @@ START_TEST(test_past_end_and_read_only)
 
 	free_buffer_head(bh);
 	__free_page(page);
-	ck_assert_int_eq(blkdev_close(bdev), 0);
+	blk_test_image_free(path);
+	vm_exit();
+}
+END_TEST
+
+/* One owner per image: read-write excludes every other open, read-only
+ * shares with read-only; the hold goes with close. */
+START_TEST(test_claim)
+{
+	struct blkdev_config rw = { .reach = DMA_REACH_LOW };
+	struct blkdev_config ro = { .reach = DMA_REACH_LOW, .read_only = 1 };
+	struct block_device *a, *b, *c;
+	char who[64];
+	char *path;
+	int fd;
+
+	boot(KMAP_DIRECT);
+	path = blk_test_image(IMAGE_SIZE, 5);
+	rw.path = ro.path = path;
+	ck_assert_int_eq(blkdev_open(&rw, &a), 0);
+	ck_assert_int_eq(blkdev_open(&rw, &b), -EBUSY);
+	ck_assert_int_eq(blkdev_open(&ro, &b), -EBUSY);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(blkdev_claim(fd, path, 1), -EBUSY);	/* the test for readers */
+	ck_assert_int_eq(blkdev_claim(fd, path, 0), -EBUSY);
+	blkdev_holder(path, who, sizeof(who));
+	ck_assert_str_eq(who, "");				/* only this process holds it */
+	ck_assert_int_eq(blkdev_close(a), 0);
+
+	ck_assert_int_eq(blkdev_open(&ro, &a), 0);
+	ck_assert_int_eq(blkdev_open(&ro, &b), 0);
+	ck_assert_int_eq(blkdev_open(&rw, &c), -EBUSY);
+	ck_assert_int_eq(blkdev_claim(fd, path, 0), 0);		/* shared with readers */
+	close(fd);
+	ck_assert_int_eq(blkdev_close(b), 0);
+	ck_assert_int_eq(blkdev_close(a), 0);
+	ck_assert_int_eq(blkdev_open(&rw, &a), 0);
+	ck_assert_int_eq(blkdev_close(a), 0);
 	blk_test_image_free(path);
 	vm_exit();
 }
@@ -847,6 +887,7 @@ static Suite *blkdev_suite(void)
 	tcase_add_test(err, test_real_short_read_never_zeros);
 	tcase_add_test(err, test_delayed_completion);
 	tcase_add_test(err, test_past_end_and_read_only);
+	tcase_add_test(err, test_claim);
 	tcase_add_test(err, test_flush_waits_for_writes);
 	suite_add_tcase(s, err);
 

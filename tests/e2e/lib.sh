@@ -6,9 +6,10 @@
 #   e2e_image IMG SIZE [SRC] [mke2fs options]   mke2fs -t ext2 [-d SRC]
 #   e2e_mount IMG MNT [-o opts]   imgfs -f in the background (E2E_DAEMON=1:
 #                           as a daemon); registers IMG for fsck
-#   e2e_umount MNT          fusermount3 -u, then wait until the daemon has
-#                           written everything back and exited; fail on a
-#                           non-zero status or a sanitizer report
+#   e2e_umount MNT          unmount, and wait until the daemon has written
+#                           everything back and exited (a daemon: imgfs -u;
+#                           -f: fusermount3 -u, wait); fail on a non-zero
+#                           status or a sanitizer report
 #   e2e_fsck IMG            e2fsck -fn, fail unless clean
 #   e2e_finish              unmount what is mounted, fsck every image used;
 #                           the script's last word (exit status)
@@ -139,9 +140,13 @@ e2e_umount() {
 	done
 	E2E_MOUNTS=$rest
 	pid=${E2E_PID[$mnt]:-}
-	if [ -z "$pid" ]; then
+	if [ -z "$pid" ]; then	# a daemon: imgfs -u waits for it and gives its status
 		e2e_is_mounted "$mnt" || return 0
-		pid=$("$IMGFSCTL" "$mnt" pid 2>/dev/null || true)
+		"$IMGFS" -u "$mnt" && return 0
+		st=$?
+		fail "imgfs -u $mnt: status $st"
+		fusermount3 -u -z "$mnt" 2>/dev/null
+		return 1
 	fi
 	if e2e_is_mounted "$mnt" && ! fusermount3 -u "$mnt"; then
 		sleep 1

@@ -453,6 +453,11 @@ END_TEST
 
 /* ---- nodes: an unlinked inode lives until its last FORGET ----------------------- */
 
+/*
+ * An unlinked file's data lives as long as a descriptor has it open; its
+ * blocks go at the last release (or at the unlink itself when nothing has
+ * it open), while the inode waits for the kernel's last FORGET.
+ */
 START_TEST(test_unlinked_until_forget)
 {
 	struct fx f;
@@ -460,7 +465,7 @@ START_TEST(test_unlinked_until_forget)
 	struct fuse_kstatfs s0, s1, s2;
 	struct fuse_attr a;
 	char data[3000], back[3000];
-	uint64_t id, fh, victim;
+	uint64_t id, fh, fh2, victim;
 	size_t i;
 
 	fx_start(&f, 8192, NULL, 0, 0);
@@ -471,7 +476,6 @@ START_TEST(test_unlinked_until_forget)
 				   &e, &fh), 0);
 	id = e.nodeid;
 	ck_assert_int_eq(fw_write(&f.c, id, fh, 0, data, sizeof(data)), sizeof(data));
-	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
 	s1 = statfs_ok(&f.c);
 	ck_assert_uint_eq(s1.ffree, s0.ffree - 1);
 	ck_assert_uint_lt(s1.bfree, s0.bfree);
@@ -479,20 +483,28 @@ START_TEST(test_unlinked_until_forget)
 	ck_assert_int_eq(fw_unlink(&f.c, FUSE_ROOT_ID, "u"), 0);
 	ck_assert_int_eq(fw_lookup(&f.c, FUSE_ROOT_ID, "u", &e), 0);
 	ck_assert_uint_eq(e.nodeid, 0);
-	/* Still there for the kernel, which holds a lookup (an open file). */
+	/* Still there for the open file, data and all. */
 	ck_assert_int_eq(fw_getattr(&f.c, id, &a), 0);
 	ck_assert_uint_eq(a.nlink, 0);
 	ck_assert_uint_eq(a.size, sizeof(data));
-	ck_assert_int_eq(fw_open(&f.c, id, O_RDWR, &fh), 0);
-	ck_assert_int_eq(fw_read(&f.c, id, fh, 0, back, sizeof(back)), sizeof(back));
+	ck_assert_int_eq(fw_open(&f.c, id, O_RDWR, &fh2), 0);
+	ck_assert_int_eq(fw_read(&f.c, id, fh2, 0, back, sizeof(back)), sizeof(back));
 	ck_assert(!memcmp(back, data, sizeof(data)));
-	ck_assert_int_eq(fw_write(&f.c, id, fh, 10, "xyz", 3), 3);
-	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
+	ck_assert_int_eq(fw_write(&f.c, id, fh2, 10, "xyz", 3), 3);
+	ck_assert_int_eq(fw_release(&f.c, id, fh2), 0);
 	s2 = statfs_ok(&f.c);
 	ck_assert_uint_eq(s2.ffree, s1.ffree);
 	ck_assert_uint_eq(s2.bfree, s1.bfree);
 
-	/* The last FORGET deletes it: inode and blocks free again. */
+	/* The last release frees the blocks; the inode waits for FORGET. */
+	ck_assert_int_eq(fw_release(&f.c, id, fh), 0);
+	s2 = statfs_ok(&f.c);
+	ck_assert_uint_eq(s2.ffree, s1.ffree);
+	ck_assert_uint_eq(s2.bfree, s0.bfree);
+	ck_assert_int_eq(fw_getattr(&f.c, id, &a), 0);
+	ck_assert_uint_eq(a.nlink, 0);
+
+	/* The last FORGET deletes it: the inode is free again. */
 	fw_forget(&f.c, id, 1);
 	s2 = statfs_ok(&f.c);
 	ck_assert_uint_eq(s2.ffree, s0.ffree);

@@ -11,10 +11,15 @@
  *   vm_init, kswapd and the flusher, ext2_mount (the image must be one
  *       we can serve), the FUSE session and the mount, the statistics
  *       socket (fs/fuse/ctl.c), then the multi-threaded loop;
- *   SIGTERM/SIGINT/SIGHUP or fusermount3 -u end the loop: the FUSE mount
+ *   SIGTERM/SIGINT/SIGHUP or an unmount end the loop: the FUSE mount
  *       goes, every inode reference is dropped, ext2_unmount writes
- *       everything back, flushes the device and marks the image clean,
- *       the VM threads stop and the VM goes down.
+ *       everything back, flushes the device, gives the super block back
+ *       its state and closes (and so releases) the image, the VM threads
+ *       stop and the VM goes down; then imgfs -u clients waiting on the
+ *       control socket get the exit status (tools/imgfs/unmount.c).
+ *
+ * The image is held (blockdev/claim.c) from ext2_mount until it is closed:
+ * a second owner is refused with one line naming the holder.
  *
  * Signals: the VM's threads and libfuse's workers block them all; the
  * main thread alone takes SIGTERM/SIGINT/SIGHUP (libfuse's handlers end
@@ -39,6 +44,7 @@
 #include "blockdev/blkdev.h"
 #include "fs/ext2/ext2.h"
 #include "fs/fuse/imgfs_fuse.h"
+#include "tools/imgfs/imgfs.h"
 #include "vm/swap.h"
 #include "vm/vm.h"
 #include "vm/writeback.h"
@@ -52,6 +58,7 @@
 #endif
 
 struct imgfs_options {
+	int unmount;			/* -u MOUNTPOINT */
 	int foreground;
 	int read_only;
 	int allow_other;
@@ -71,11 +78,17 @@ struct imgfs_options {
 
 static const char usage[] =
 	"usage: imgfs [-f] [-o OPT[,OPT...]] IMAGE MOUNTPOINT\n"
+	"       imgfs -u MOUNTPOINT\n"
 	"options: ro rw mem=SIZE lowmem=SIZE dma_reach=dma|low|all kmap=direct|strict\n"
 	"         threads=N allow_other debug direct_io (or cache=none) timeout=SECONDS\n"
 	"         errors=continue|remount-ro|panic (default: the image's)\n"
 	"         dirty_expire=SECONDS (30) dirty_writeback=SECONDS (5)\n"
-	"         and the mount flags nodev nosuid noexec noatime dev suid exec atime\n";
+	"         and the mount flags nodev nosuid noexec noatime dev suid exec atime\n"
+	"-u: unmount and wait until the daemon has written everything back, closed\n"
+	"    the image and exited; exit with its status.  (fusermount3 -u and umount\n"
+	"    return before that: the image is not final when they do.)\n"
+	"A read-write mount holds IMAGE exclusively, a read-only one shared: an image\n"
+	"in use is refused.\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -107,6 +120,18 @@ static void die_mounted(struct super_block *sb, const char *fmt, ...)
 	imgfs_fuse_teardown();
 	ext2_unmount(sb);
 	exit(1);
+}
+
+/* The image is held by another owner (blockdev/claim.c): say whom. */
+static void die_in_use(const char *image)
+{
+	char who[256];
+
+	blkdev_holder(image, who, sizeof(who));
+	if (*who)
+		die("%s: in use by %s", image, who);
+	die("%s: in use (the holder cannot be named from here: another user's or "
+	    "namespace's process, or an O_EXCL opener)", image);
 }
 
 /* ---- options ---------------------------------------------------------------- */
@@ -246,6 +271,8 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 			printf("imgfs %s (libfuse %d.%d, %s build)\n", PACKAGE_VERSION,
 			       FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION, BUILD_FLAVOUR);
 			exit(0);
+		} else if (!strcmp(a, "-u")) {
+			o->unmount = 1;
 		} else if (!strcmp(a, "-f")) {
 			o->foreground = 1;
 		} else if (!strcmp(a, "-d")) {
@@ -265,6 +292,13 @@ static void parse_args(struct imgfs_options *o, int argc, char **argv)
 		} else {
 			die("too many arguments: '%s'\n%s", a, usage);
 		}
+	}
+	if (o->unmount) {
+		if (!o->image || o->mountpoint)
+			die("-u takes one MOUNTPOINT\n%s", usage);
+		o->mountpoint = o->image;
+		o->image = NULL;
+		return;
 	}
 	if (!o->mountpoint)
 		die("expected IMAGE and MOUNTPOINT\n%s", usage);
@@ -386,48 +420,6 @@ static void detach(int notify_fd)
 	close(notify_fd);
 }
 
-/* ---- the mount's device number ----------------------------------------------------- */
-
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-			*d++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/* st_dev of the newest mount on path, read from /proc/self/mountinfo (a
- * stat() would ask the file system itself, which is not serving yet). */
-static int mount_dev(const char *path, dev_t *dev)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[8192], mnt[PATH_MAX + 1];
-	unsigned int maj, min;
-	int found = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*u %*u %u:%u %*s %4096s", &maj, &min, mnt) != 3)
-			continue;
-		unescape(mnt);
-		if (!strcmp(mnt, path)) {
-			*dev = makedev(maj, min);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -ENOENT;
-}
-
 /* ---- serving ------------------------------------------------------------------------ */
 
 /* "fsname=imgfs:IMAGE": commas and backslashes escaped for fuse_opt. */
@@ -506,6 +498,8 @@ int main(int argc, char **argv)
 	dev_t dev = 0;
 
 	parse_args(&o, argc, argv);
+	if (o.unmount)
+		return imgfs_unmount_wait(o.mountpoint);
 	check_vm(&o);
 	check_image(&o);
 	check_mountpoint(&o);
@@ -529,6 +523,8 @@ int main(int argc, char **argv)
 	mo.errors = o.errors;
 	mo.on_panic = on_panic;
 	err = ext2_mount(&mo, &sb, &why);
+	if (err == -EBUSY)
+		die_in_use(o.image);
 	if (err)
 		die("%s: %s", o.image, why ? why : strerror(-err));
 	if (!o.read_only && (sb->s_flags & MS_RDONLY)) {
@@ -550,7 +546,7 @@ int main(int argc, char **argv)
 	if (fuse_session_mount(se, mnt))
 		die_mounted(sb, "%s: cannot mount (is /dev/fuse there, and fusermount3?)",
 			    o.mountpoint);
-	err = mount_dev(mnt, &dev);
+	err = mount_find(mnt, &dev, NULL, 0);
 	if (!err)
 		err = imgfs_ctl_start(dev);
 	if (err)
@@ -583,5 +579,7 @@ int main(int argc, char **argv)
 	flusher_stop();
 	kswapd_stop();
 	vm_exit();
+	/* The image is final: tell imgfs -u, the last thing before exit. */
+	imgfs_ctl_report(status);
 	return status;
 }

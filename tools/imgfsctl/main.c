@@ -5,8 +5,8 @@
  * the formats of the kernel's /proc files.  The daemon listens on the
  * abstract unix socket "\0imgfs-MAJOR:MINOR" named after the mount's
  * st_dev (fs/fuse/ctl.c), so nothing is looked up inside the image.
- * "pid" prints the daemon's process id (scripts wait for it to exit
- * after fusermount3 -u: the image is clean once it has).
+ * "pid" prints the daemon's process id.  To unmount and wait until the
+ * image is final, use imgfs -u MOUNTPOINT (it asks the same socket).
  *
  * "fault eio|short [read|write] START NR" and "fault clear" inject device
  * errors into the running daemon (sectors of 512 bytes), for tests; the

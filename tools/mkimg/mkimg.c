@@ -21,6 +21,12 @@
  *
  * Failure leaves nothing: the image is built under a temporary name made
  * with O_EXCL next to IMAGE and renamed over IMAGE only on success.
+ *
+ * One owner per image: an IMAGE that is in use (a mount holds it,
+ * blockdev/claim.c) is refused before anything is written, and held
+ * exclusively from then until the rename, so no mount starts on the file
+ * about to be replaced.  A block device IMAGE is written in place, opened
+ * O_EXCL like any read-write owner (no temporary, nothing to rename).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -504,6 +510,17 @@ static int fill_image(const struct options *o, struct super_block *sb)
 	return err;
 }
 
+static void msg_in_use(const char *image)
+{
+	char who[256];
+
+	blkdev_holder(image, who, sizeof(who));
+	if (*who)
+		msg("%s: in use by %s", image, who);
+	else
+		msg("%s: in use (the holder cannot be named from here)", image);
+}
+
 static int build(const struct options *o, const char *tmp)
 {
 	struct blkdev_config bc = { .path = tmp, .reach = DMA_REACH_LOW };
@@ -514,10 +531,12 @@ static int build(const struct options *o, const char *tmp)
 	int err, err2;
 
 	err = blkdev_open(&bc, &bdev);
-	if (err) {
+	if (err == -EBUSY)
+		msg_in_use(tmp);
+	else if (err)
 		msg("%s: cannot open: %s", tmp, strerror(-err));
+	if (err)
 		return err;
-	}
 	err = ext2_mkfs(bdev, &o->mkfs, &why);
 	err2 = blkdev_close(bdev);
 	if (err || err2) {
@@ -537,6 +556,50 @@ static int build(const struct options *o, const char *tmp)
 	if (!err && err2)
 		msg("%s: writing the image failed: %s", o->image, strerror(-err2));
 	return err ? err : err2;
+}
+
+/*
+ * Hold an existing IMAGE exclusively until the rename (*fd, or -1 when
+ * there is none yet).  0, or -1 after one line: in use, or unopenable.
+ */
+static int claim_target(const char *image, int *fd)
+{
+	int tries, err = 0;
+
+	*fd = -1;
+	for (tries = 0; tries < 5; tries++) {
+		*fd = open(image, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (*fd < 0 && (errno == EACCES || errno == EROFS || errno == ELOOP))
+			*fd = open(image, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0) {
+			if (errno == ENOENT)
+				return 0;
+			msg("%s: %s", image, strerror(errno));
+			return -1;
+		}
+		err = blkdev_claim(*fd, image, 1);
+		if (err != -EAGAIN)
+			break;
+		close(*fd);
+		*fd = -1;
+	}
+	if (!err)
+		return 0;
+	if (err == -EBUSY)
+		msg_in_use(image);
+	else
+		msg("%s: %s", image, strerror(-err));
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+static int is_block_device(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
 }
 
 /* An empty file of the image's size under a fresh name beside IMAGE. */
@@ -583,8 +646,8 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct vm_config cfg;
-	char *tmp;
-	int err;
+	char *tmp = NULL;
+	int err, held = -1;
 
 	memset(&o, 0, sizeof(o));
 	if (parse_args(&o, argc, argv) || check_source(&o))
@@ -596,6 +659,15 @@ int main(int argc, char **argv)
 		msg("cannot start the memory manager: %s", strerror(-err));
 		return 1;
 	}
+	if (is_block_device(o.image)) {
+		o.mkfs.zeroed = 0;
+		err = build(&o, o.image);
+		goto out;
+	}
+	if (claim_target(o.image, &held)) {
+		err = -EBUSY;
+		goto out;
+	}
 	tmp = create_temp(&o);
 	err = tmp ? build(&o, tmp) : -EIO;
 	if (!err && rename(tmp, o.image)) {
@@ -605,6 +677,9 @@ int main(int argc, char **argv)
 	if (err && tmp)
 		unlink(tmp);
 	free(tmp);
+	if (held >= 0)
+		close(held);
+out:
 	vm_exit();
 	if (!err && !o.quiet)
 		printf("%s: %s: ext2, %llu bytes\n", prog, o.image, o.mkfs.size);

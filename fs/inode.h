@@ -132,6 +132,8 @@ int evict_inodes(struct super_block *sb);
 /* Reclaim: free up to nr unused clean inodes; returns how many went. */
 int prune_icache(int nr);
 unsigned long nr_cached_inodes(void);
+/* Of them, those no one holds (prune_icache's candidates). */
+unsigned long nr_unused_inodes(void);
 
 /* "now" for timestamps: sb->s_fixed_time when set. */
 struct timespec fs_current_time(struct super_block *sb);

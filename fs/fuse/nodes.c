@@ -1,22 +1,33 @@
 /*
- * fs/fuse/nodes.c - the kernel's lookup counts: node id <-> struct inode.
+ * fs/fuse/nodes.c - the kernel's lookup counts: node id -> (inode number,
+ * generation, lookup count).
  *
  * FUSE's protocol: every reply that hands the kernel an inode (lookup,
  * create, mknod, mkdir, symlink, link, readdirplus) adds one to that
- * inode's lookup count; FORGET subtracts.  While the count is non-zero
- * the node keeps one reference on the inode (iget/iput, fs/inode.h), so
- * the inode cache cannot evict it and an unlinked file that is still open
- * or known lives on until the kernel forgets it - then the last iput
- * deletes it, as the kernel's own dentry cache would.
+ * inode's lookup count; FORGET subtracts.  On a host with plenty of
+ * memory the kernel rarely forgets, so a node must not pin the in-core
+ * inode: it keeps only the number and generation, and each request takes
+ * its own reference with node_iget() (from the inode cache, or read back
+ * from the inode table after prune_icache evicted it) and drops it when
+ * done.  This is 2.4's split between the dentry, which names, and the
+ * inode cache, which the shrinker may empty.
  *
- * Node ids are inode numbers (fuse_i.h), so the table is only needed to
- * count: a hash of small records, sharded by inode number so lookups of
- * different files do not share a lock.
+ * The one exception is an inode whose link count fell to 0 while the
+ * kernel still knows it (a removed cwd, a name unlinked under a looked-up
+ * inode): its blocks must live until the last FORGET, as the kernel's
+ * dentry would keep them.  node_unlinked() moves a reference into the
+ * node (pin), and the last FORGET drops it - then the last iput deletes
+ * the inode.  An open file holds its inode through its file handle
+ * (ops.c), not through the node.
+ *
+ * Node ids are inode numbers (fuse_i.h), so the table maps a number to a
+ * small record, sharded by inode number so lookups of different files do
+ * not share a lock.
  *
  * Locking: shard[i].lock protects the chains of its buckets and every
- * count in them.  It is a leaf: iput() and the allocator run with no
- * shard lock held.  The kernel keeps the node alive across each request
- * naming it, so node_inode()'s answer stays valid for the request.
+ * field of the nodes in them.  It is a leaf: iget, iput and the allocator
+ * run with no shard lock held.  The kernel keeps the node alive across
+ * each request naming it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,8 +44,9 @@ _Static_assert((1 << NODE_HASH_BITS) % NODE_SHARDS == 0, "buckets split evenly")
 struct fuse_node {
 	struct fuse_node *next;		/* shard lock: hash chain */
 	unsigned long ino;		/* set once */
-	struct inode *inode;		/* set once: the reference held */
+	unsigned int generation;	/* shard lock: of the last inode handed out */
 	uint64_t nlookup;		/* shard lock */
+	struct inode *pin;		/* shard lock: reference on an unlinked inode */
 };
 
 static struct {
@@ -43,7 +55,8 @@ static struct {
 
 static struct fuse_node *node_hash[1 << NODE_HASH_BITS];	/* shard locks */
 static kmem_cache_t *node_cachep;
-static unsigned long nr_nodes;					/* atomic */
+static struct super_block *node_sb;				/* set once */
+static unsigned long nr_nodes, nr_pinned;			/* atomic */
 
 static unsigned int node_bucket(unsigned long ino)
 {
@@ -76,54 +89,114 @@ static void __node_unhash(unsigned int b, struct fuse_node *node)
 	*pp = node->next;
 }
 
+/* Caller holds the bucket's shard lock: one more lookup on node, which
+ * now names inode's generation. */
+static void __node_get(struct fuse_node *node, const struct inode *inode)
+{
+	node->nlookup++;
+	node->generation = inode->i_generation;
+}
+
 uint64_t node_hand_out(struct inode *inode)
 {
 	unsigned long ino = inode->i_ino;
 	unsigned int b = node_bucket(ino);
 	struct fuse_node *node, *fresh = NULL;
+	uint64_t id = ino_to_nodeid(ino);
 
 	for (;;) {
 		pthread_mutex_lock(bucket_lock(b));
 		node = __node_find(b, ino);
-		if (node) {
-			node->nlookup++;
-			pthread_mutex_unlock(bucket_lock(b));
-			iput(inode);		/* the node holds one already */
-			if (fresh)
-				kmem_cache_free(node_cachep, fresh);
-			return ino_to_nodeid(ino);
-		}
-		if (fresh)
+		if (node || fresh)
 			break;
 		pthread_mutex_unlock(bucket_lock(b));
 		fresh = kmem_cache_alloc(node_cachep, SLAB_KERNEL);
 		if (!fresh) {
-			iput(inode);
-			return 0;
+			id = 0;
+			goto out;
 		}
 	}
-	fresh->ino = ino;
-	fresh->inode = inode;
-	fresh->nlookup = 1;
-	fresh->next = node_hash[b];
-	node_hash[b] = fresh;
+	if (!node) {
+		node = fresh;
+		fresh = NULL;
+		node->ino = ino;
+		node->nlookup = 0;
+		node->pin = NULL;
+		node->next = node_hash[b];
+		node_hash[b] = node;
+		__atomic_fetch_add(&nr_nodes, 1, __ATOMIC_RELAXED);
+	}
+	__node_get(node, inode);
 	pthread_mutex_unlock(bucket_lock(b));
-	__atomic_fetch_add(&nr_nodes, 1, __ATOMIC_RELAXED);
-	return ino_to_nodeid(ino);
+	if (fresh)
+		kmem_cache_free(node_cachep, fresh);
+out:
+	iput(inode);
+	return id;
 }
 
-struct inode *node_inode(uint64_t nodeid)
+int node_iget(uint64_t nodeid, struct inode **out)
 {
 	unsigned long ino = nodeid_to_ino(nodeid);
 	unsigned int b = node_bucket(ino);
 	struct fuse_node *node;
-	struct inode *inode;
+	struct inode *inode = NULL;
+	unsigned int generation = 0;
+	int err;
 
 	pthread_mutex_lock(bucket_lock(b));
 	node = __node_find(b, ino);
-	inode = node ? node->inode : NULL;
+	if (node) {
+		generation = node->generation;
+		if (node->pin)
+			inode = igrab(node->pin);
+	}
 	pthread_mutex_unlock(bucket_lock(b));
-	return inode;
+	if (!node)
+		return -ESTALE;
+	if (inode)
+		goto found;
+	err = ext2_iget(node_sb, ino, &inode);
+	if (err)
+		return err;
+	/* The number was freed and reused: the kernel's node is gone. */
+	if (inode->i_generation != generation) {
+		iput(inode);
+		return -ESTALE;
+	}
+found:
+	*out = inode;
+	return 0;
+}
+
+void node_unlinked(struct inode *inode)
+{
+	unsigned int b = node_bucket(inode->i_ino);
+	struct fuse_node *node;
+
+	if (READ_ONCE(inode->i_nlink))
+		goto drop;
+	pthread_mutex_lock(bucket_lock(b));
+	node = __node_find(b, inode->i_ino);
+	if (node && !node->pin && node->generation == inode->i_generation) {
+		node->pin = inode;
+		inode = NULL;
+		__atomic_fetch_add(&nr_pinned, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(bucket_lock(b));
+drop:
+	iput(inode);
+}
+
+/* The node has left the hash: free it and what it pinned. */
+static void node_free(struct fuse_node *node)
+{
+	if (node->pin) {
+		__atomic_fetch_sub(&nr_pinned, 1, __ATOMIC_RELAXED);
+		iput(node->pin);
+	}
+	kmem_cache_free(node_cachep, node);
+	__atomic_fetch_sub(&nr_nodes, 1, __ATOMIC_RELAXED);
 }
 
 void node_forget(uint64_t nodeid, uint64_t n)
@@ -145,14 +218,17 @@ void node_forget(uint64_t nodeid, uint64_t n)
 	}
 	__node_unhash(b, node);
 	pthread_mutex_unlock(bucket_lock(b));
-	__atomic_fetch_sub(&nr_nodes, 1, __ATOMIC_RELAXED);
-	iput(node->inode);
-	kmem_cache_free(node_cachep, node);
+	node_free(node);
 }
 
 unsigned long nodes_count(void)
 {
 	return __atomic_load_n(&nr_nodes, __ATOMIC_RELAXED);
+}
+
+unsigned long nodes_pinned(void)
+{
+	return __atomic_load_n(&nr_pinned, __ATOMIC_RELAXED);
 }
 
 int nodes_init(struct super_block *sb)
@@ -162,6 +238,7 @@ int nodes_init(struct super_block *sb)
 
 	for (i = 0; i < NODE_SHARDS; i++)
 		pthread_mutex_init(&shard[i].lock, NULL);
+	node_sb = sb;
 	node_cachep = kmem_cache_create("fuse_node", sizeof(struct fuse_node), 0, 0,
 					NULL, NULL);
 	if (!node_cachep)
@@ -194,9 +271,7 @@ void nodes_exit(void)
 		while ((node = node_hash[b])) {
 			node_hash[b] = node->next;
 			pthread_mutex_unlock(bucket_lock(b));
-			iput(node->inode);
-			kmem_cache_free(node_cachep, node);
-			__atomic_fetch_sub(&nr_nodes, 1, __ATOMIC_RELAXED);
+			node_free(node);
 			pthread_mutex_lock(bucket_lock(b));
 		}
 		pthread_mutex_unlock(bucket_lock(b));

@@ -43,6 +43,8 @@ static const int zone_balance_ratio[MAX_NR_ZONES] = { 128, 128, 128 };
 static const int zone_balance_min[MAX_NR_ZONES] = { 20, 20, 20 };
 static const int zone_balance_max[MAX_NR_ZONES] = { 255, 255, 255 };
 
+_Static_assert(PGALLOC_ORDER_9 - PGALLOC_ORDER_0 + 1 == MAX_ORDER, "one counter per order");
+
 /* Tries in the slow path before a waiting caller gets NULL. */
 #define MAX_ALLOC_RETRIES	8
 
@@ -263,8 +265,12 @@ static struct page *try_zone(zone_t *z, unsigned int order, unsigned int gfp_mas
 	if (fm->fail & bit)
 		return NULL;
 	page = buffered_rmqueue(z, order, !!(gfp_mask & __GFP_COLD));
-	if (page)
+	if (page) {
 		count_vm_events(PGALLOC_DMA + zone_idx(z), 1UL << order);
+		count_vm_event(PGALLOC_ORDER_0 + order);
+		if (order && (gfp_mask & __GFP_NOWARN))
+			count_vm_event(PGALLOC_ORDER_FALLBACK);
+	}
 	return page;
 }
 

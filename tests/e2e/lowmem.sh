@@ -9,6 +9,10 @@
 # kernel has looked up thousands of files, pressure leaves far fewer
 # in-core inodes than nodes; an unlinked file that is still open and a
 # removed directory that is still open live on through that pressure.
+# A random mix of xattr calls (thousands) gets no error either, and
+# afterwards setxattr on new files still works.  Nothing past order 0
+# is allocated after mount but by callers with a fallback
+# (pgalloc_order_N, pgalloc_order_fallback).
 # /usr/include is the tree (its linux/ part under the sanitizers).
 . "${srcdir:-.}/tests/e2e/lib.sh"
 e2e_init lowmem.sh
@@ -71,6 +75,65 @@ copy_round() {
 	rm -rf "$W/out"
 }
 
+# xattr_mix OPS SEED: a random mix of file and extended-attribute calls
+# against a model; any error or wrong answer fails.  Then setxattr on 200
+# new files: fragmentation must not have piled up into failures.
+xattr_mix() {
+	python3 - "$mnt/x" "$1" "$2" <<'PY' || fail "xattr mix"
+import os, random, sys
+d, ops, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(seed)
+os.mkdir(d)
+model = {}				# file -> {name: value}
+for i in range(ops):
+    op = rnd.randrange(10)
+    if op == 0 or not model:
+        f = os.path.join(d, "f%d" % rnd.randrange(200))
+        with open(f, "wb") as fp:
+            fp.write(os.urandom(rnd.randrange(9000)))
+        model.setdefault(f, {})
+        continue
+    f = rnd.choice(sorted(model))
+    attrs = model[f]
+    if op <= 4 and len(attrs) < 3:
+        name = "user.a%d" % rnd.randrange(6)
+        value = os.urandom(rnd.randrange(1000))
+        os.setxattr(f, name, value)
+        attrs[name] = value
+    elif op <= 6 and attrs:
+        name = rnd.choice(sorted(attrs))
+        got = os.getxattr(f, name)
+        assert got == attrs[name], "%s %s: wrong value (op %d)" % (f, name, i)
+    elif op == 7:
+        got = sorted(os.listxattr(f))
+        assert got == sorted(attrs), "%s: %s, not %s (op %d)" % (f, got, sorted(attrs), i)
+    elif op == 8 and attrs:
+        name = rnd.choice(sorted(attrs))
+        os.removexattr(f, name)
+        del attrs[name]
+    elif op == 9:
+        os.unlink(f)
+        del model[f]
+for i in range(200):
+    f = os.path.join(d, "new%d" % i)
+    open(f, "wb").close()
+    os.setxattr(f, "user.fresh", b"v" * 100)
+    assert os.getxattr(f, "user.fresh") == b"v" * 100
+PY
+}
+
+# Blocks past order 0 handed out since mount, but for callers with a
+# fallback (pgalloc_order_fallback).
+high_orders() {
+	"$IMGFSCTL" "$mnt" vmstat | awk '
+		$1 ~ /^pgalloc_order_[1-9]$/ { n += $2 }
+		$1 == "pgalloc_order_fallback" { n -= $2 }
+		END { print n }'
+}
+
+ops=$([ "$SAN" = 1 ] && echo 1500 || echo 4000)
+seed=${LOWMEM_SEED:-$RANDOM}
+echo "xattr mix: $ops operations, LOWMEM_SEED=$seed"
 n=0
 for mem in 4M 8M 16M; do
 	n=$((n + 1))
@@ -78,10 +141,14 @@ for mem in 4M 8M 16M; do
 	e2e_image "$img" 512M "" -b 4096
 	e2e_mount "$img" "$mnt" -o mem=$mem
 	echo "--- mem=$mem"
+	high0=$(high_orders)
 	[ $mem = 4M ] && icache_shrinks
 	[ $mem = 4M ] && unlinked_live_on
 	copy_round
-	"$IMGFSCTL" "$mnt" vmstat | grep -E '^(pgscan|pgsteal|allocstall|pgalloc_fail|fuse_nodes|nr_inodes) '
+	xattr_mix "$ops" "$seed"
+	high=$(high_orders)
+	[ "$high" = "$high0" ] || fail "mem=$mem: $((high - high0)) blocks past order 0 without a fallback"
+	"$IMGFSCTL" "$mnt" vmstat | grep -E '^(pgscan|pgsteal|allocstall|pgalloc_fail|fuse_nodes|nr_inodes|pgalloc_order_[0-9]) '
 	log=${E2E_LOG[$mnt]}
 	e2e_umount "$mnt"
 	if grep -i -e error -e 'cannot' "$log" >&2; then

@@ -52,6 +52,17 @@ static unsigned int hashfn(const struct super_block *sb, unsigned long ino)
 
 static int sync_unused_inodes(int nr);
 
+/* The counters are plain, under inode_lock: readers take it too. */
+static unsigned long icache_count(const unsigned long *counter)
+{
+	unsigned long n;
+
+	spin_lock(&inode_lock);
+	n = *counter;
+	spin_unlock(&inode_lock);
+	return n;
+}
+
 /*
  * The reclaim shrinker.  An inode no one holds but whose fields are newer
  * than the inode table sits on s_dirty, where prune_icache cannot take
@@ -61,16 +72,17 @@ static int sync_unused_inodes(int nr);
  */
 static int shrink_icache_memory(int priority, unsigned int gfp_mask)
 {
-	unsigned long n;
+	unsigned long n, unused;
 
 	(void)gfp_mask;
-	n = READ_ONCE(nr_inodes);
+	n = icache_count(&nr_inodes);
 	if (priority > 0)
 		n /= (unsigned long)priority;
 	if (!n)
 		n = 1;
-	if (READ_ONCE(nr_unused) < n)
-		sync_unused_inodes((int)(n - READ_ONCE(nr_unused)));
+	unused = icache_count(&nr_unused);
+	if (unused < n)
+		sync_unused_inodes((int)(n - unused));
 	return prune_icache((int)n);
 }
 
@@ -401,12 +413,12 @@ int evict_inodes(struct super_block *sb)
 
 unsigned long nr_cached_inodes(void)
 {
-	return READ_ONCE(nr_inodes);
+	return icache_count(&nr_inodes);
 }
 
 unsigned long nr_unused_inodes(void)
 {
-	return READ_ONCE(nr_unused);
+	return icache_count(&nr_unused);
 }
 
 /* ---- dirty inodes ----------------------------------------------------- */

@@ -66,7 +66,10 @@ unlinked_live_on() {
 # cp -a in, diff -r, tar out: no error anywhere.
 copy_round() {
 	quiet cp -a "$src" "$mnt/tree"
-	quiet diff -r --no-dereference "$src" "$mnt/tree" >"$W/diff" || head -5 "$W/diff" >&2
+	if ! diff -r --no-dereference "$src" "$mnt/tree" >"$W/diff" 2>&1; then
+		head -5 "$W/diff" >&2
+		fail "diff -r $src $mnt/tree"
+	fi
 	mkdir -p "$W/out"
 	if ! tar -C "$mnt" -cf - tree 2>"$W/err" | tar -C "$W/out" -xf - || [ -s "$W/err" ]; then
 		fail "tar out"
@@ -131,7 +134,7 @@ high_orders() {
 		END { print n }'
 }
 
-ops=$([ "$SAN" = 1 ] && echo 1500 || echo 4000)
+ops=$([ "$SAN" = 1 ] && echo 1500 || echo 3000)
 seed=${LOWMEM_SEED:-$RANDOM}
 echo "xattr mix: $ops operations, LOWMEM_SEED=$seed"
 n=0

@@ -8,8 +8,9 @@
  * inode go since the kernel looked it up), calls the one ext2 function
  * that does the work (fs/ext2/ext2.h), drops the references and replies
  * exactly once.  An open file's handle holds a reference of its own, so
- * read and write need no lookup and an unlinked open file lives on.  ext2 returns 0 or -errno; reply_err() is the one place that
- * turns it into a FUSE error.  Permission checks are the kernel's
+ * read and write need no lookup and an unlinked open file lives on.
+ * ext2 returns 0 or -errno; reply_err() is the one place that turns it
+ * into a FUSE error.  Permission checks are the kernel's
  * (default_permissions); a read-only mount is refused by the kernel and,
  * again, by ext2 with EROFS.
  *

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "fs/buffer.h"
 #include "vm/slab.h"
 #include "vm/swap.h"
@@ -307,9 +308,27 @@ static void touch_buffer(struct buffer_head *bh)
 	mark_page_accessed(bh->b_page);
 }
 
+/*
+ * A metadata block that cannot get memory waits rather than failing: the
+ * allocator has already reclaimed and waited on write-back, but what one
+ * request could not find, the next may (2.4's getblk loops on
+ * free_more_memory() for ever).  A bounded number of rounds, so that an
+ * arena pinned whole still ends in NULL.
+ */
+#define GETBLK_RETRIES	16
+
+static void getblk_backoff(int attempt)
+{
+	struct timespec ts = { 0, 1000000L << (attempt < 4 ? attempt : 4) };
+
+	nanosleep(&ts, NULL);
+}
+
 struct buffer_head *getblk(struct block_device *bdev, unsigned long block,
 			   unsigned int size)
 {
+	int attempt = 0, err;
+
 	for (;;) {
 		struct buffer_head *bh = get_hash_table(bdev, block, size);
 
@@ -317,7 +336,12 @@ struct buffer_head *getblk(struct block_device *bdev, unsigned long block,
 			touch_buffer(bh);
 			return bh;
 		}
-		if (grow_buffers(bdev, block, size))
+		err = grow_buffers(bdev, block, size);
+		if (err == -ENOMEM && attempt < GETBLK_RETRIES) {
+			getblk_backoff(attempt++);
+			continue;
+		}
+		if (err)
 			return NULL;
 	}
 }

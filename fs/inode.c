@@ -53,14 +53,40 @@ static unsigned int hashfn(const struct super_block *sb, unsigned long ino)
 
 /* ---- set-up ---------------------------------------------------------- */
 
+static int sync_unused_inodes(int nr);
+
+/* The counters are plain, under inode_lock: readers take it too. */
+static unsigned long icache_count(const unsigned long *counter)
+{
+	unsigned long n;
+
+	spin_lock(&inode_lock);
+	n = *counter;
+	spin_unlock(&inode_lock);
+	return n;
+}
+
+/*
+ * The reclaim shrinker.  An inode no one holds but whose fields are newer
+ * than the inode table sits on s_dirty, where prune_icache cannot take
+ * it: copy such inodes into their (dirty) buffers first, which needs no
+ * I/O, so that the cache can shrink before the flusher's next pass (2.4's
+ * try_to_sync_unused_inodes).  Run only with __GFP_FS (vmscan.c).
+ */
 static int shrink_icache_memory(int priority, unsigned int gfp_mask)
 {
-	unsigned long n = READ_ONCE(nr_unused);
+	unsigned long n, unused;
 
 	(void)gfp_mask;
+	n = icache_count(&nr_inodes);
 	if (priority > 0)
 		n /= (unsigned long)priority;
-	return prune_icache(n ? (int)n : 1);
+	if (!n)
+		n = 1;
+	unused = icache_count(&nr_unused);
+	if (unused < n)
+		sync_unused_inodes((int)(n - unused));
+	return prune_icache((int)n);
 }
 
 int inode_cache_init(void)
@@ -406,7 +432,12 @@ int evict_inodes(struct super_block *sb)
 
 unsigned long nr_cached_inodes(void)
 {
-	return READ_ONCE(nr_inodes);
+	return icache_count(&nr_inodes);
+}
+
+unsigned long nr_unused_inodes(void)
+{
+	return icache_count(&nr_unused);
 }
 
 /* ---- dirty inodes ----------------------------------------------------- */
@@ -435,6 +466,47 @@ static int __clear_dirty(struct inode *inode)
 	if (!atomic_read(&inode->i_count))
 		nr_unused++;
 	return 1;
+}
+
+/* Caller holds inode_lock: the first dirty inode no one holds, or NULL. */
+static struct inode *__first_unused_dirty(void)
+{
+	struct list_head *s, *pos;
+
+	list_for_each(s, &super_blocks) {
+		struct super_block *sb = list_entry(s, struct super_block, s_list);
+
+		list_for_each(pos, &sb->s_dirty) {
+			struct inode *inode = list_entry(pos, struct inode, i_list);
+
+			if (!atomic_read(&inode->i_count) &&
+			    !(inode->i_state & (I_NEW | I_FREEING)))
+				return inode;
+		}
+	}
+	return NULL;
+}
+
+/* Write up to nr unreferenced dirty inodes into their buffers, making
+ * them clean and unused; how many were written. */
+static int sync_unused_inodes(int nr)
+{
+	struct inode *inode;
+	int done = 0;
+
+	spin_lock(&inode_lock);
+	while (done < nr && (inode = __first_unused_dirty())) {
+		__clear_dirty(inode);
+		__iget(inode);
+		spin_unlock(&inode_lock);
+		if (inode->i_sb->s_op->write_inode(inode, 0))
+			mark_inode_dirty(inode);	/* kept for the flusher */
+		iput(inode);
+		done++;
+		spin_lock(&inode_lock);
+	}
+	spin_unlock(&inode_lock);
+	return done;
 }
 
 int write_inode_now(struct inode *inode, int sync)

@@ -153,6 +153,8 @@ int evict_inodes(struct super_block *sb);
 /* Reclaim: free up to nr unused clean inodes; returns how many went. */
 int prune_icache(int nr);
 unsigned long nr_cached_inodes(void);
+/* Of them, those no one holds (prune_icache's candidates). */
+unsigned long nr_unused_inodes(void);
 
 /*
  * fs/fs_writeback.c - the flusher's pass over super blocks (2.4 kupdate's

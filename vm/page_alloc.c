@@ -43,8 +43,13 @@ static const int zone_balance_ratio[MAX_NR_ZONES] = { 128, 128, 128 };
 static const int zone_balance_min[MAX_NR_ZONES] = { 20, 20, 20 };
 static const int zone_balance_max[MAX_NR_ZONES] = { 255, 255, 255 };
 
-/* Tries in the slow path before a waiting caller gets NULL. */
+_Static_assert(PGALLOC_ORDER_9 - PGALLOC_ORDER_0 + 1 == MAX_ORDER, "one counter per order");
+
+/* Tries in a row without progress before a waiting caller gets NULL. */
 #define MAX_ALLOC_RETRIES	8
+/* Tries in all for a small order while reclaim keeps freeing: 2.4 loops
+ * forever; a bound keeps a thief that always wins from hanging us. */
+#define MAX_ALLOC_ATTEMPTS	1024
 
 #define PAGE_POISON	0x6b
 
@@ -263,8 +268,12 @@ static struct page *try_zone(zone_t *z, unsigned int order, unsigned int gfp_mas
 	if (fm->fail & bit)
 		return NULL;
 	page = buffered_rmqueue(z, order, !!(gfp_mask & __GFP_COLD));
-	if (page)
+	if (page) {
 		count_vm_events(PGALLOC_DMA + zone_idx(z), 1UL << order);
+		count_vm_event(PGALLOC_ORDER_0 + order);
+		if (order && (gfp_mask & __GFP_NOWARN))
+			count_vm_event(PGALLOC_ORDER_FALLBACK);
+	}
 	return page;
 }
 
@@ -340,7 +349,7 @@ struct page *__alloc_pages(unsigned int gfp_mask, unsigned int order,
 	zone_t **zones = zonelist->zones, *classzone = zones[0];
 	struct fault_memo fm = { 0, 0 };
 	struct page *page;
-	int attempt;
+	int attempt, stalled;
 
 	if (order >= MAX_ORDER || !classzone)
 		goto nopage;
@@ -363,7 +372,14 @@ struct page *__alloc_pages(unsigned int gfp_mask, unsigned int order,
 	if (!(gfp_mask & __GFP_WAIT))
 		goto nopage;
 
-	for (attempt = 0; attempt < MAX_ALLOC_RETRIES; attempt++) {
+	/*
+	 * Waiting, not failing: while reclaim frees something (which
+	 * includes waiting for writeback in flight, vmscan.c), a small
+	 * order tries again however long it takes; only when reclaim finds
+	 * nothing MAX_ALLOC_RETRIES times in a row - every page pinned -
+	 * does the caller get NULL.
+	 */
+	for (attempt = 0, stalled = 0; attempt < MAX_ALLOC_ATTEMPTS; attempt++) {
 		int freed = direct_reclaim(classzone, gfp_mask, order);
 
 		/* Other threads' lists may hold what we need. */
@@ -374,8 +390,13 @@ struct page *__alloc_pages(unsigned int gfp_mask, unsigned int order,
 		/* 2.4 does not loop for big blocks; reclaim rarely makes them. */
 		if (order > 3)
 			break;
-		if (!freed)
-			alloc_backoff(attempt);
+		if (freed) {
+			stalled = 0;
+			continue;
+		}
+		if (++stalled == MAX_ALLOC_RETRIES)
+			break;
+		alloc_backoff(stalled - 1);
 	}
 nopage:
 	count_vm_event(PGALLOC_FAIL);

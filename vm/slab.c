@@ -27,7 +27,11 @@
  * A failed check logs the cache's name and BUG()s.
  *
  * Choices where the book leaves room:
- *   - gfporder as 2.4's kmem_cache_create(): grow the order while more
+ *   - gfporder: an object that fits in one frame gets order-0 slabs,
+ *     whatever the left-over: caches grow on paths users drive again and
+ *     again (inodes, buffer heads, file handles), and a fragmented arena
+ *     always has single frames, never surely two together.  Larger
+ *     objects as 2.4's kmem_cache_create(): grow the order while more
  *     than 1/8 of the slab would be wasted, stop at slab_break_gfp_order
  *     (1, or 2 above 32 MiB of memory) once an object fits, never above
  *     MAX_GFP_ORDER (5: 32 frames, so objects up to 131072 bytes).
@@ -314,7 +318,8 @@ static void kmem_cache_estimate(unsigned int gfporder, size_t size,
 }
 
 /*
- * Pick gfporder as 2.4 does: the smallest order that holds an object and
+ * Pick gfporder: 0 when an object fits in a frame (see the file's head);
+ * otherwise as 2.4 does: the smallest order that holds an object and
  * wastes at most 1/8 of the slab, but no higher than slab_break_gfp_order
  * once something fits, never above MAX_GFP_ORDER, and with no more objects
  * than an off-slab descriptor can track.  Sets gfporder and num.
@@ -330,6 +335,8 @@ static int kmem_cache_pick_order(kmem_cache_t *cachep, size_t *left_over)
 			break;
 		if (!cachep->num)
 			continue;
+		if (order == 0)
+			break;		/* order 0 only, where it can be */
 		if (OFF_SLAB(cachep) && cachep->num > offslab_limit && order > 0) {
 			order--;
 			kmem_cache_estimate(order, cachep->objsize, cachep->flags,

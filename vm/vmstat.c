@@ -37,6 +37,17 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[EMERGENCY_PAGE_HIT] = "emergency_page_hit",
 	[EMERGENCY_BH_HIT] = "emergency_bh_hit",
 	[EMERGENCY_WAIT] = "emergency_wait",
+	[PGALLOC_ORDER_0] = "pgalloc_order_0",
+	[PGALLOC_ORDER_1] = "pgalloc_order_1",
+	[PGALLOC_ORDER_2] = "pgalloc_order_2",
+	[PGALLOC_ORDER_3] = "pgalloc_order_3",
+	[PGALLOC_ORDER_4] = "pgalloc_order_4",
+	[PGALLOC_ORDER_5] = "pgalloc_order_5",
+	[PGALLOC_ORDER_6] = "pgalloc_order_6",
+	[PGALLOC_ORDER_7] = "pgalloc_order_7",
+	[PGALLOC_ORDER_8] = "pgalloc_order_8",
+	[PGALLOC_ORDER_9] = "pgalloc_order_9",
+	[PGALLOC_ORDER_FALLBACK] = "pgalloc_order_fallback",
 };
 
 static vmstat_extra_fn vmstat_extra;

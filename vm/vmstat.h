@@ -38,6 +38,20 @@ enum vm_event_item {
 	EMERGENCY_PAGE_HIT,
 	EMERGENCY_BH_HIT,
 	EMERGENCY_WAIT,
+	/* Blocks handed out, by order (a test asserts what users can drive
+	 * takes order 0 only); the ones past order 0 that were asked with
+	 * __GFP_NOWARN, i.e. by a caller with a fallback, again apart. */
+	PGALLOC_ORDER_0,
+	PGALLOC_ORDER_1,
+	PGALLOC_ORDER_2,
+	PGALLOC_ORDER_3,
+	PGALLOC_ORDER_4,
+	PGALLOC_ORDER_5,
+	PGALLOC_ORDER_6,
+	PGALLOC_ORDER_7,
+	PGALLOC_ORDER_8,
+	PGALLOC_ORDER_9,
+	PGALLOC_ORDER_FALLBACK,
 	NR_VM_EVENT_ITEMS
 };
 

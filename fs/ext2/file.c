@@ -115,13 +115,17 @@ static int __setsize(struct inode *inode, loff_t size)
 		return -EINVAL;
 	if ((unsigned long long)size > inode->i_sb->s_maxbytes)
 		return -EFBIG;
-	inode->i_size = size;
 	if (size < old) {
-		truncate_inode_pages(&inode->i_data, size);
+		/* The one step that needs memory first, while failing it
+		 * still leaves the file as it was. */
 		err = block_truncate_page(&inode->i_data, size, ext2_get_block);
-		if (!err)
-			err = ext2_truncate_blocks(inode, size);
+		if (err)
+			return err;
+		inode->i_size = size;
+		truncate_inode_pages(&inode->i_data, size);
+		err = ext2_truncate_blocks(inode, size);
 	}
+	inode->i_size = size;
 	ext2_inode_set_time(inode, EXT2_T_M | EXT2_T_C);
 	mark_inode_dirty(inode);
 	return err;
@@ -410,9 +414,15 @@ int ext2_fallocate(struct inode *inode, int mode, loff_t off, loff_t len)
 	} else if ((mode & FALLOC_FL_KEEP_SIZE) && off + len > inode->i_size) {
 		err = -EOPNOTSUPP;	/* ext2 has no blocks past i_size */
 	} else {
+		loff_t old = inode->i_size;
+
 		err = fill_holes(inode, off, off + len);
 		if (!err && off + len > inode->i_size)
 			inode->i_size = off + len;
+		/* Failed part way: the blocks it placed past the old end go
+		 * again (those filling holes inside it read as before). */
+		if (err && inode->i_size > old)
+			__setsize(inode, old);
 	}
 	if (!err) {
 		ext2_inode_set_time(inode, EXT2_T_M | EXT2_T_C);

@@ -32,19 +32,36 @@
 #define VALUE_HASH_SHIFT	16
 #define BLOCK_HASH_SHIFT	16
 
+/*
+ * One attribute of a list: 16 bytes, so that the list of the most
+ * entries a block can hold is one page (an order-0 kmalloc a fragmented
+ * arena can always give).  The name is not NUL-terminated; it and the
+ * value live in the list's copy of the old block, or are the caller's
+ * (new_value: the list's new_value).
+ */
 struct xattr {
+	const char *name;
+	uint16_t value_off;	/* in old, unless new_value */
+	uint16_t size;
 	unsigned char index;
 	unsigned char name_len;
-	char name[EXT2_NAME_LEN + 1];
-	const char *value;	/* into the list's copy of the old block or the caller's */
-	size_t size;
+	unsigned char new_value;
 };
 
 struct xattr_list {
 	struct xattr *a;
 	unsigned int n, max;
-	char *old;		/* copy of the block the values point into */
+	char *old;		/* copy of the block the names and values point into */
+	const char *new_value;	/* the caller's, for the entry marked new_value */
 };
+
+_Static_assert(sizeof(struct xattr) * (EXT2_MAX_BLOCK_SIZE / sizeof(struct ext2_xattr_entry)) <=
+	       PAGE_SIZE, "a list fits one page");
+
+static const char *attr_value(const struct xattr_list *l, const struct xattr *x)
+{
+	return x->new_value ? l->new_value : l->old + x->value_off;
+}
 
 static const struct {
 	const char *prefix;
@@ -172,10 +189,10 @@ static int parse_block(struct inode *inode, unsigned long nr, char *block,
 		x = &l->a[l->n++];
 		x->index = e->e_name_index;
 		x->name_len = e->e_name_len;
-		memcpy(x->name, e->e_name, e->e_name_len);
-		x->name[e->e_name_len] = '\0';
-		x->value = block + off;
-		x->size = size;
+		x->name = e->e_name;
+		x->value_off = (uint16_t)off;
+		x->size = (uint16_t)size;
+		x->new_value = 0;
 	}
 	return 0;
 }
@@ -278,7 +295,7 @@ ssize_t ext2_getxattr(struct inode *inode, const char *name, void *buf, size_t s
 		if (size && l.a[pos].size > size)
 			ret = -ERANGE;
 		else if (size)
-			memcpy(buf, l.a[pos].value, l.a[pos].size);
+			memcpy(buf, attr_value(&l, &l.a[pos]), l.a[pos].size);
 	}
 	list_free(&l);
 	return ret;
@@ -307,7 +324,8 @@ ssize_t ext2_listxattr(struct inode *inode, char *buf, size_t size)
 		n = pl + l.a[i].name_len + 1;
 		if (size && total + n <= size) {
 			memcpy(buf + total, p, pl);
-			memcpy(buf + total + pl, l.a[i].name, l.a[i].name_len + 1U);
+			memcpy(buf + total + pl, l.a[i].name, l.a[i].name_len);
+			buf[total + pl + l.a[i].name_len] = '\0';
 		}
 		total += n;
 	}
@@ -339,7 +357,7 @@ static int build_block(const struct xattr_list *l, char *block, unsigned long bs
 		const struct xattr *x = &l->a[i];
 
 		value_end -= EXT2_XATTR_SIZE(x->size);
-		memcpy(block + value_end, x->value, x->size);
+		memcpy(block + value_end, attr_value(l, x), x->size);
 		e->e_name_len = x->name_len;
 		e->e_name_index = x->index;
 		e->e_value_offs = cpu_to_le16((uint16_t)(x->size ? value_end : 0));
@@ -494,10 +512,11 @@ static int __set(struct inode *inode, unsigned char index, const char *name,
 			l.n++;
 			l.a[pos].index = index;
 			l.a[pos].name_len = (unsigned char)strlen(name);
-			memcpy(l.a[pos].name, name, l.a[pos].name_len + 1U);
+			l.a[pos].name = name;
 		}
-		l.a[pos].value = value;
-		l.a[pos].size = size;
+		l.new_value = value;
+		l.a[pos].new_value = 1;
+		l.a[pos].size = (uint16_t)size;
 	}
 	err = store_list(inode, &l, refcount);
 	if (!err) {

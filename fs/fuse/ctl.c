@@ -86,6 +86,9 @@ static void imgfs_vmstat_render(struct seq_buf *s)
 	seq_printf(s, "pgcache_hit_permille %lu\n", permille(hit, hit + miss));
 	imgfs_fuse_get_stats(&fs);
 	seq_printf(s, "fuse_nodes %lu\nfuse_open_files %lu\n", fs.nr_nodes, fs.nr_open);
+	seq_printf(s, "fuse_nodes_pinned %lu\n", fs.nr_pinned);
+	seq_printf(s, "nr_inodes %lu\nnr_unused_inodes %lu\n", nr_cached_inodes(),
+		   nr_unused_inodes());
 	seq_printf(s, "fuse_read %lu\nfuse_read_kb %lu\n", fs.nr_read, fs.read_bytes >> 10);
 	seq_printf(s, "fuse_write %lu\nfuse_write_kb %lu\n", fs.nr_write, fs.write_bytes >> 10);
 	if (sb && sb->s_bdev) {

@@ -60,6 +60,7 @@ void imgfs_ctl_report(int status);
 /* Counters of the FUSE layer, for the vmstat output. */
 struct imgfs_fuse_stats {
 	unsigned long nr_nodes;			/* inodes the kernel knows */
+	unsigned long nr_pinned;		/* of them unlinked, kept for the kernel */
 	unsigned long nr_open;			/* open file handles */
 	unsigned long nr_read, nr_write;	/* requests */
 	unsigned long read_bytes, write_bytes;

@@ -3,10 +3,14 @@
  * libfuse's example/passthrough_ll.c): accessors, one handler per
  * operation, one ops table.
  *
- * Each handler finds its inode(s) by node id (nodes.c), calls the one
- * ext2 function that does the work (fs/ext2/ext2.h), and replies exactly
- * once.  ext2 returns 0 or -errno; reply_err() is the one place that
- * turns it into a FUSE error.  Permission checks are the kernel's
+ * Each handler takes a reference on its inode(s) by node id for the
+ * length of the request (node_iget: the inode cache may have let the
+ * inode go since the kernel looked it up), calls the one ext2 function
+ * that does the work (fs/ext2/ext2.h), drops the references and replies
+ * exactly once.  An open file's handle holds a reference of its own, so
+ * read and write need no lookup and an unlinked open file lives on.
+ * ext2 returns 0 or -errno; reply_err() is the one place that turns it
+ * into a FUSE error.  Permission checks are the kernel's
  * (default_permissions); a read-only mount is refused by the kernel and,
  * again, by ext2 with EROFS.
  *
@@ -51,6 +55,7 @@
  * so each open file hears of each failed write-back once.
  */
 struct imgfs_fh {
+	struct inode *inode;		/* set once: the open file's reference */
 	pthread_mutex_t fh_lock;
 	struct file_ra_state ra;	/* fh_lock */
 	errseq_t wb_err;		/* atomic (errseq) */
@@ -102,13 +107,17 @@ static void reply_err(fuse_req_t req, int err)
 	fuse_reply_err(req, err < 0 ? -err : err);
 }
 
-/* Look up the inode of a node id, or reply ESTALE and return NULL. */
+/* A reference on the inode of a node id for this request (the caller
+ * iput()s it), or NULL with the error replied. */
 static struct inode *req_inode(fuse_req_t req, fuse_ino_t nodeid)
 {
-	struct inode *inode = node_inode(nodeid);
+	struct inode *inode;
+	int err = node_iget(nodeid, &inode);
 
-	if (!inode)
-		reply_err(req, -ESTALE);
+	if (err) {
+		reply_err(req, err);
+		return NULL;
+	}
 	return inode;
 }
 
@@ -132,7 +141,7 @@ static void fill_attr(struct inode *inode, struct stat *st)
 	ext2_getattr(inode, st);
 }
 
-/* Hand inode (the caller's reference) to the kernel in e.  0 or -ENOMEM. */
+/* Hand inode to the kernel in e, dropping the caller's reference.  0 or -ENOMEM. */
 static int fill_entry(struct inode *inode, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -155,12 +164,15 @@ static void reply_entry(fuse_req_t req, int err, const struct fuse_entry_param *
 		node_forget(e->ino, 1);
 }
 
+/* A handle for a file being opened; its inode is set (with a reference
+ * of its own) once the file exists. */
 static struct imgfs_fh *fh_alloc(void)
 {
 	struct imgfs_fh *fh = kmem_cache_alloc(fh_cachep, SLAB_KERNEL);
 
 	if (!fh)
 		return NULL;
+	fh->inode = NULL;
 	pthread_mutex_init(&fh->fh_lock, NULL);
 	file_ra_state_init(&fh->ra);
 	fh->wb_err = 0;
@@ -172,6 +184,7 @@ static void fh_free(struct imgfs_fh *fh)
 {
 	if (!fh)
 		return;
+	iput(fh->inode);
 	pthread_mutex_destroy(&fh->fh_lock);
 	kmem_cache_free(fh_cachep, fh);
 	__atomic_fetch_sub(&imgfs_counters.nr_open, 1, __ATOMIC_RELAXED);
@@ -250,6 +263,7 @@ static void imgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!dir)
 		return;
 	err = ext2_lookup(dir, name, strlen(name), &inode);
+	iput(dir);
 	if (err == -ENOENT) {
 		/* A negative entry: only this mount creates names. */
 		memset(&e, 0, sizeof(e));
@@ -291,6 +305,7 @@ static void imgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	new_owner(req, dir, &mode, &uid, &gid);
 	err = ext2_mknod(dir, name, strlen(name), mode, rdev, uid, gid, &inode);
+	iput(dir);
 	if (!err)
 		err = fill_entry(inode, &e);
 	reply_entry(req, err, &e);
@@ -309,6 +324,7 @@ static void imgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	mode |= S_IFDIR;
 	new_owner(req, dir, &mode, &uid, &gid);
 	err = ext2_mkdir(dir, name, strlen(name), mode, uid, gid, &inode);
+	iput(dir);
 	if (!err)
 		err = fill_entry(inode, &e);
 	reply_entry(req, err, &e);
@@ -328,6 +344,7 @@ static void imgfs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 		return;
 	new_owner(req, dir, &mode, &uid, &gid);
 	err = ext2_symlink(dir, name, strlen(name), target, uid, gid, &inode);
+	iput(dir);
 	if (!err)
 		err = fill_entry(inode, &e);
 	reply_entry(req, err, &e);
@@ -340,71 +357,82 @@ static void imgfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct fuse_entry_param e;
 	int err;
 
-	if (!inode || !(dir = req_inode(req, newparent)))
+	if (!inode)
 		return;
-	err = ext2_link(inode, dir, newname, strlen(newname));
-	if (!err) {
-		igrab(inode);	/* the entry's reference */
-		err = fill_entry(inode, &e);
+	dir = req_inode(req, newparent);
+	if (!dir) {
+		iput(inode);
+		return;
 	}
+	err = ext2_link(inode, dir, newname, strlen(newname));
+	iput(dir);
+	if (!err)
+		err = fill_entry(inode, &e);
+	else
+		iput(inode);
 	reply_entry(req, err, &e);
 }
 
-/* The inode name links in dir, referenced, or NULL: what an unlink or a
- * rename over name may leave unlinked (node_unlinked). */
-static struct inode *victim(struct inode *dir, const char *name)
+/* The inode a name of dir leads to, referenced, or NULL: held across a
+ * removal so that node_unlinked() can keep it for the kernel. */
+static struct inode *name_victim(struct inode *dir, const char *name)
 {
-	struct inode *inode;
+	struct inode *victim;
 
-	return ext2_lookup(dir, name, strlen(name), &inode) ? NULL : inode;
+	return ext2_lookup(dir, name, strlen(name), &victim) ? NULL : victim;
 }
 
-/* After an unlink or rename: free an unlinked victim's data now. */
-static void put_victim(struct inode *inode, int err)
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name,
+			int (*remove)(struct inode *, const char *, size_t))
 {
-	if (!inode)
-		return;
-	if (!err)
-		node_unlinked(inode);
-	iput(inode);
-}
-
-static void imgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct inode *dir = req_inode(req, parent), *old;
+	struct inode *dir = req_inode(req, parent), *victim;
 	int err;
 
 	if (!dir)
 		return;
-	old = victim(dir, name);
-	err = ext2_unlink(dir, name, strlen(name));
-	put_victim(old, err);	/* before the reply: rm returns with the blocks free */
+	victim = name_victim(dir, name);
+	err = remove(dir, name, strlen(name));
+	if (victim)
+		node_unlinked(victim);
+	iput(dir);
 	reply_err(req, err);
+}
+
+static void imgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	remove_name(req, parent, name, ext2_unlink);
 }
 
 static void imgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct inode *dir = req_inode(req, parent);
-
-	if (dir)
-		reply_err(req, ext2_rmdir(dir, name, strlen(name)));
+	remove_name(req, parent, name, ext2_rmdir);
 }
 
 static void imgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
-	struct inode *dir = req_inode(req, parent), *newdir, *old;
+	struct inode *dir, *newdir, *victim;
 	int err;
 
-	if (!dir || !(newdir = req_inode(req, newparent)))
-		return;
 	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		reply_err(req, -EINVAL);	/* RENAME_WHITEOUT: no overlays here */
 		return;
 	}
-	old = flags & RENAME_EXCHANGE ? NULL : victim(newdir, newname);
+	dir = req_inode(req, parent);
+	if (!dir)
+		return;
+	newdir = req_inode(req, newparent);
+	if (!newdir) {
+		iput(dir);
+		return;
+	}
+	/* An exchange unlinks nothing. */
+	victim = flags & RENAME_EXCHANGE ? NULL : name_victim(newdir, newname);
 	err = ext2_rename(dir, name, strlen(name), newdir, newname, strlen(newname), flags);
-	put_victim(old, err);
+	if (victim)
+		node_unlinked(victim);
+	iput(newdir);
+	iput(dir);
 	reply_err(req, err);
 }
 
@@ -416,11 +444,8 @@ static void imgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 
 	if (!inode)
 		return;
-	if (!S_ISLNK(inode->i_mode)) {
-		reply_err(req, -EINVAL);
-		return;
-	}
-	n = ext2_readlink(inode, buf, sizeof(buf) - 1);
+	n = S_ISLNK(inode->i_mode) ? ext2_readlink(inode, buf, sizeof(buf) - 1) : -EINVAL;
+	iput(inode);
 	if (n < 0) {
 		reply_err(req, (int)n);
 		return;
@@ -442,6 +467,7 @@ static void imgfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	if (!inode)
 		return;
 	fill_attr(inode, &st);
+	iput(inode);
 	fuse_reply_attr(req, &st, fuse_cfg.timeout);
 }
 
@@ -496,11 +522,13 @@ static void imgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int
 		return;
 	to_iattr(attr, to_set, &ia);
 	err = ext2_setattr(inode, &ia);
+	if (!err)
+		fill_attr(inode, &st);
+	iput(inode);
 	if (err) {
 		reply_err(req, err);
 		return;
 	}
-	fill_attr(inode, &st);
 	fuse_reply_attr(req, &st, fuse_cfg.timeout);
 }
 
@@ -509,23 +537,28 @@ static void imgfs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	struct inode *inode = req_inode(req, ino);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	mode_t mode;
+	uid_t uid;
+	gid_t gid;
 	int granted;
 
 	if (!inode)
 		return;
+	mode = READ_ONCE(inode->i_mode);
+	uid = READ_ONCE(inode->i_uid);
+	gid = READ_ONCE(inode->i_gid);
+	iput(inode);
 	if ((mask & W_OK) && rdonly()) {
 		reply_err(req, -EROFS);
 		return;
 	}
-	mode = READ_ONCE(inode->i_mode);
 	if (ctx->uid == 0) {	/* root: all but executing a non-executable */
 		granted = (mask & X_OK) && !S_ISDIR(mode) && !(mode & 0111) ? -EACCES : 0;
 		reply_err(req, granted);
 		return;
 	}
-	if (ctx->uid == READ_ONCE(inode->i_uid))
+	if (ctx->uid == uid)
 		granted = (int)(mode >> 6) & 7;
-	else if (ctx->gid == READ_ONCE(inode->i_gid))
+	else if (ctx->gid == gid)
 		granted = (int)(mode >> 3) & 7;
 	else
 		granted = (int)mode & 7;
@@ -534,41 +567,51 @@ static void imgfs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 /* ---- handlers: file data ------------------------------------------------------ */
 
+/*
+ * What opening inode with flags does before a handle exists.  0 or -errno.
+ * With FUSE_ATOMIC_O_TRUNC the kernel leaves O_TRUNC to us and takes the
+ * file as truncated once we reply, whatever the access mode: Linux
+ * truncates on O_RDONLY | O_TRUNC too (it checked for write permission),
+ * and refuses it on a read-only mount.
+ */
+static int open_inode(struct inode *inode, int flags)
+{
+	int trunc = (flags & O_TRUNC) && S_ISREG(inode->i_mode);
+
+	if (((flags & O_ACCMODE) != O_RDONLY || trunc) && rdonly())
+		return -EROFS;
+	if (trunc)
+		return ext2_truncate(inode, 0);
+	return 0;
+}
+
 static void imgfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh;
-	int err, trunc;
+	int err;
 
 	if (!inode)
 		return;
-	/* With FUSE_ATOMIC_O_TRUNC the kernel leaves O_TRUNC to us and takes
-	 * the file as truncated once we reply, whatever the access mode:
-	 * Linux truncates on O_RDONLY | O_TRUNC too (it checked for write
-	 * permission), and refuses it on a read-only mount. */
-	trunc = (fi->flags & O_TRUNC) && S_ISREG(inode->i_mode);
-	if (((fi->flags & O_ACCMODE) != O_RDONLY || trunc) && rdonly()) {
-		reply_err(req, -EROFS);
-		return;
-	}
-	if (trunc) {
-		err = ext2_truncate(inode, 0);
-		if (err) {
-			reply_err(req, err);
-			return;
-		}
-	}
+	err = open_inode(inode, fi->flags);
+	if (err)
+		goto out_err;
+	err = -ENOMEM;
 	fh = fh_alloc();
-	if (!fh) {
-		reply_err(req, -ENOMEM);
-		return;
-	}
+	if (!fh)
+		goto out_err;
+	fh->inode = inode;	/* the request's reference becomes the file's */
 	set_open_flags(fi, fh, inode);
 	node_open(ino);
 	if (fuse_reply_open(req, fi)) {
 		node_release(ino);
 		fh_free(fh);
 	}
+	return;
+
+out_err:
+	iput(inode);
+	reply_err(req, err);
 }
 
 static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -585,13 +628,17 @@ static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	fh = fh_alloc();
 	if (!fh) {
+		iput(dir);
 		reply_err(req, -ENOMEM);
 		return;
 	}
 	new_owner(req, dir, &mode, &uid, &gid);
 	err = ext2_create(dir, name, strlen(name), mode, uid, gid, &inode);
-	if (!err)
+	iput(dir);
+	if (!err) {
+		fh->inode = igrab(inode);
 		err = fill_entry(inode, &e);
+	}
 	if (err) {
 		fh_free(fh);
 		reply_err(req, err);
@@ -609,14 +656,13 @@ static void imgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void imgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh = get_fh(fi);
+	struct inode *inode = fh->inode;
 	struct file_ra_state ra;
 	char *buf = ubuf();
 	ssize_t n;
 
-	if (!inode)
-		return;
+	(void)ino;
 	if (!buf) {
 		reply_err(req, -ENOMEM);
 		return;
@@ -642,12 +688,10 @@ static void imgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void imgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 			off_t off, struct fuse_file_info *fi)
 {
-	struct inode *inode = req_inode(req, ino);
+	struct inode *inode = get_fh(fi)->inode;
 	ssize_t n;
 
-	(void)fi;
-	if (!inode)
-		return;
+	(void)ino;
 	n = ext2_file_write(inode, buf, size, off);
 	if (n < 0) {
 		reply_err(req, (int)n);
@@ -667,18 +711,18 @@ static void imgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t 
  */
 static void imgfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh = get_fh(fi);
 
-	if (inode)
-		reply_err(req, fh ? filemap_check_wb_err(&inode->i_data,
-					__atomic_load_n(&fh->wb_err, __ATOMIC_ACQUIRE)) : 0);
+	(void)ino;
+	reply_err(req, fh ? filemap_check_wb_err(&fh->inode->i_data,
+				__atomic_load_n(&fh->wb_err, __ATOMIC_ACQUIRE)) : 0);
 }
 
 static void imgfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fh_free(get_fh(fi));
+	/* The node's pin (if unlinked) outlives the handle's reference. */
 	node_release(ino);
+	fh_free(get_fh(fi));
 	reply_err(req, 0);
 }
 
@@ -688,12 +732,16 @@ static void imgfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct inode *inode = req_inode(req, ino);
 	struct imgfs_fh *fh = get_fh(fi);
 
+	int err;
+
 	if (!inode)
 		return;
 	if (fh)
-		reply_err(req, ext2_fsync_file(inode, datasync, &fh->wb_err));
+		err = ext2_fsync_file(inode, datasync, &fh->wb_err);
 	else
-		reply_err(req, ext2_fsync(inode, datasync));
+		err = ext2_fsync(inode, datasync);
+	iput(inode);
+	reply_err(req, err);
 }
 
 /*
@@ -731,7 +779,10 @@ static void imgfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offs
 	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_KEEP_SIZE) && S_ISREG(inode->i_mode) &&
 	    offset >= 0 && length > 0 && !rdonly())
 		err = punch_tail(inode, offset, length);
-	reply_err(req, err ? err : ext2_fallocate(inode, mode, offset, length));
+	if (!err)
+		err = ext2_fallocate(inode, mode, offset, length);
+	iput(inode);
+	reply_err(req, err);
 }
 
 static void imgfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
@@ -744,6 +795,7 @@ static void imgfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	if (!inode)
 		return;
 	pos = ext2_seek_data(inode, off, whence);
+	iput(inode);
 	if (pos < 0)
 		reply_err(req, (int)pos);
 	else
@@ -755,10 +807,13 @@ static void imgfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 static void imgfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct inode *inode = req_inode(req, ino);
+	mode_t mode;
 
 	if (!inode)
 		return;
-	if (!S_ISDIR(inode->i_mode)) {
+	mode = inode->i_mode;
+	iput(inode);
+	if (!S_ISDIR(mode)) {
 		reply_err(req, -ENOTDIR);
 		return;
 	}
@@ -879,6 +934,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, i
 	if (!dir)
 		return;
 	if (!buf) {
+		iput(dir);
 		reply_err(req, -ENOMEM);
 		return;
 	}
@@ -890,6 +946,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, i
 	c.recs = (struct dirent_rec *)(buf + UBUF_HALF);
 	c.max_recs = UBUF_HALF / sizeof(struct dirent_rec);
 	err = ext2_readdir(dir, off, readdir_fill, &c);
+	iput(dir);
 	if (err && !(c.used || c.nr_recs)) {
 		reply_err(req, err);
 		return;
@@ -933,9 +990,13 @@ static void imgfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			   const char *value, size_t size, int flags)
 {
 	struct inode *inode = req_inode(req, ino);
+	int err;
 
-	if (inode)
-		reply_err(req, ext2_setxattr(inode, name, value, size, flags));
+	if (!inode)
+		return;
+	err = ext2_setxattr(inode, name, value, size, flags);
+	iput(inode);
+	reply_err(req, err);
 }
 
 /* getxattr and listxattr reply alike: a length, or the bytes. */
@@ -962,6 +1023,7 @@ static struct inode *xattr_prepare(fuse_req_t req, fuse_ino_t ino, char **buf,
 		return NULL;
 	*buf = ubuf();
 	if (!*buf) {
+		iput(inode);
 		reply_err(req, -ENOMEM);
 		return NULL;
 	}
@@ -975,9 +1037,13 @@ static void imgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, siz
 	char *buf;
 	struct inode *inode = xattr_prepare(req, ino, &buf, &size);
 
-	if (inode)
-		reply_xattr(req, ext2_getxattr(inode, name, size ? buf : NULL, size),
-			    size, buf);
+	ssize_t n;
+
+	if (!inode)
+		return;
+	n = ext2_getxattr(inode, name, size ? buf : NULL, size);
+	iput(inode);
+	reply_xattr(req, n, size, buf);
 }
 
 /* Drop the trusted.* names from a NUL-separated list; its new length. */
@@ -1013,6 +1079,7 @@ static void imgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	if (!inode)
 		return;
 	n = ext2_listxattr(inode, buf, room);
+	iput(inode);
 	if (n >= 0 && fuse_req_ctx(req)->uid != 0)
 		n = (ssize_t)hide_trusted(buf, (size_t)n);
 	if (n >= 0 && size && (size_t)n > size)
@@ -1023,9 +1090,13 @@ static void imgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void imgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct inode *inode = req_inode(req, ino);
+	int err;
 
-	if (inode)
-		reply_err(req, ext2_removexattr(inode, name));
+	if (!inode)
+		return;
+	err = ext2_removexattr(inode, name);
+	iput(inode);
+	reply_err(req, err);
 }
 
 /* ---- the operations table ------------------------------------------------------ */
@@ -1118,6 +1189,7 @@ struct super_block *imgfs_fuse_sb(void)
 void imgfs_fuse_get_stats(struct imgfs_fuse_stats *st)
 {
 	st->nr_nodes = nodes_count();
+	st->nr_pinned = nodes_pinned();
 	st->nr_open = __atomic_load_n(&imgfs_counters.nr_open, __ATOMIC_RELAXED);
 	st->nr_read = __atomic_load_n(&imgfs_counters.nr_read, __ATOMIC_RELAXED);
 	st->nr_write = __atomic_load_n(&imgfs_counters.nr_write, __ATOMIC_RELAXED);

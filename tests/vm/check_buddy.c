@@ -411,6 +411,48 @@ START_TEST(test_reclaim_hooks)
 }
 END_TEST
 
+/* "Reclaims" one set-aside page per call: slow progress. */
+static int test_free_one(zone_t *z, unsigned int gfp, unsigned int order)
+{
+	(void)z;
+	(void)gfp;
+	(void)order;
+	reclaim_calls++;
+	if (!nstash)
+		return 0;
+	__free_page(stash[--nstash]);
+	return 1;
+}
+
+/* Reclaim that keeps freeing, however slowly, is waited for: the
+ * allocation succeeds after more tries than a stalled caller gets. */
+START_TEST(test_slow_reclaim_is_waited_for)
+{
+	static const struct vm_reclaim_ops ops = {
+		.wakeup_kswapd = test_wakeup_kswapd,
+		.try_to_free_pages = test_free_one,
+	};
+	static struct page *pages[4000];
+	struct page *p;
+	int n;
+
+	vm_test_boot(MiB(8), 0, KMAP_DIRECT);
+	vm_set_reclaim_ops(&ops);
+	reclaim_calls = 0;
+	n = grab_all(GFP_ATOMIC, pages, 4000, NULL);
+	for (nstash = 0; nstash < 64; nstash++)
+		stash[nstash] = pages[--n];
+	p = alloc_page(GFP_KERNEL);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_gt(reclaim_calls, 8);	/* past the stalled caller's tries */
+	__free_page(p);
+	release_all(stash, nstash);
+	release_all(pages, n);
+	vm_set_reclaim_ops(NULL);
+	vm_exit();
+}
+END_TEST
+
 START_TEST(test_wait_without_reclaim_gives_null)
 {
 	static struct page *pages[4000];
@@ -529,6 +571,7 @@ static Suite *buddy_suite(void)
 	tcase_add_test(tc, test_atomic_reserve);
 	tcase_add_test(tc, test_reclaim_hooks);
 	tcase_add_test(tc, test_wait_without_reclaim_gives_null);
+	tcase_add_test(tc, test_slow_reclaim_is_waited_for);
 	tcase_add_test(tc, test_orders_aligned);
 	tcase_add_test(tc, test_get_free_pages);
 	tcase_add_test(tc, test_bugs_fire);

@@ -16,6 +16,13 @@
 #                           size, mtime to the second, target), sorted
 #   e2e_kernel_check IMG LISTING   the kernel's ext2 (loop, read-only)
 #                           shows LISTING; skipped without loop devices
+#   e2e_sanitizer_reports   fail on (and show) any sanitizer report written
+#                           since the last call: every program of the test
+#                           (daemons included, whose stderr is /dev/null)
+#                           logs its reports to $W/sanitizer.PID
+#   e2e_cannot WHAT         part of a test cannot run on this machine: a
+#                           failure under CI=true (CI has every tool and
+#                           device), a note otherwise
 #   fail MSG / check CMD... / $SAN (1 under ASan/TSan: use smaller volumes)
 #
 # The trap always unmounts (a failing test never leaves a mount behind)
@@ -56,15 +63,39 @@ e2e_is_mounted() {
 	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
 }
 
+e2e_cannot() {
+	if [ "${CI:-}" = true ]; then
+		fail "$*: CI must run this"
+	else
+		echo "$*: skipped"
+	fi
+}
+
+e2e_sanitizer_reports() {
+	local r found=0
+	[ -n "$W" ] || return 0
+	for r in "$W"/sanitizer.*; do
+		[ -f "$r" ] || continue
+		cat "$r" >&2
+		fail "sanitizer report $(basename "$r")"
+		mv "$r" "$W/reported.$(basename "$r")"
+		found=1
+	done
+	[ $found = 0 ]
+}
+
 e2e_cleanup() {
-	local m
+	local m st=$?
 	for m in $E2E_MOUNTS; do
 		e2e_umount "$m" || true
 	done
+	e2e_sanitizer_reports
+	[ "$E2E_FAILED" = 1 ] && [ $st = 0 ] && st=1
 	if [ -n "$W" ]; then
 		mountpoint -q "$W/kmnt" 2>/dev/null && umount "$W/kmnt"
 		rm -rf "$W"
 	fi
+	exit $st
 }
 
 e2e_init() {
@@ -85,6 +116,12 @@ e2e_init() {
 	*) SAN=0 ;;
 	esac
 	W=$(mktemp -d "$B/tmp-e2e-XXXXXX") || die "mktemp"
+	# Sanitizer reports into files (the sanitizers add .PID): a daemon's
+	# stderr is /dev/null, and no report may go unseen.
+	local o
+	for o in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+		export "$o=${!o:-} log_path=$W/sanitizer"
+	done
 	trap e2e_cleanup EXIT
 	trap 'exit 1' INT TERM
 }
@@ -133,16 +170,22 @@ e2e_mount() {
 }
 
 e2e_umount() {
-	local mnt=$1 pid i=0 m rest="" st
+	local mnt=$1 pid i=0 m rest="" st reports=0
 	for m in $E2E_MOUNTS; do
 		[ "$m" = "$mnt" ] || rest="$rest $m"
 	done
 	E2E_MOUNTS=$rest
 	pid=${E2E_PID[$mnt]:-}
 	if [ -z "$pid" ]; then
-		e2e_is_mounted "$mnt" || return 0
+		e2e_is_mounted "$mnt" || { e2e_sanitizer_reports; return; }
 		pid=$("$IMGFSCTL" "$mnt" pid 2>/dev/null || true)
 	fi
+	# DAEMON STATUS: a daemon-mode mount (no E2E_PID) is not our child, so
+	# its exit status cannot be waited for here.  Once `imgfs -u MNT`
+	# (unmount, wait, return the daemon's status) exists, daemon-mode
+	# mounts unmount with it instead of fusermount3 and the wait below:
+	#   "$IMGFS" -u "$mnt" || { fail "imgfs on $mnt exited with status $?"; ...; }
+	# Until then only their sanitizer reports are checked.
 	if e2e_is_mounted "$mnt" && ! fusermount3 -u "$mnt"; then
 		sleep 1
 		fusermount3 -u -z "$mnt" || { fail "fusermount3 -u $mnt"; return 1; }
@@ -159,6 +202,7 @@ e2e_umount() {
 			sleep 0.1
 		done
 	fi
+	e2e_sanitizer_reports || reports=1
 	if [ -n "${E2E_PID[$mnt]:-}" ]; then
 		wait "${E2E_PID[$mnt]}"
 		st=$?
@@ -169,7 +213,7 @@ e2e_umount() {
 			return 1
 		fi
 	fi
-	return 0
+	[ $reports = 0 ]
 }
 
 e2e_fsck() {
@@ -189,6 +233,7 @@ e2e_finish() {
 	for img in $E2E_IMAGES; do
 		[ -f "$img" ] && e2e_fsck "$img"
 	done
+	e2e_sanitizer_reports
 	if [ "$E2E_FAILED" = 0 ]; then
 		echo "$E2E_NAME: all passed"
 		exit 0
@@ -207,12 +252,13 @@ e2e_listing() {
 e2e_kernel_check() {
 	local img=$1 want=$2
 	if [ "$(id -u)" != 0 ] || [ ! -e /dev/loop-control ]; then
-		echo "no loop devices: kernel comparison skipped"
+		e2e_cannot "no loop devices: kernel comparison"
 		return 0
 	fi
 	mkdir -p "$W/kmnt"
 	if ! mount -t ext2 -o loop,ro "$img" "$W/kmnt" 2>"$W/kmount.err"; then
-		echo "loop mount unavailable: kernel comparison skipped"
+		cat "$W/kmount.err" >&2
+		e2e_cannot "loop mount unavailable: kernel comparison"
 		return 0
 	fi
 	e2e_listing "$W/kmnt" >"$W/kernel.listing"

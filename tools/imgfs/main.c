@@ -165,7 +165,8 @@ static void parse_one(struct imgfs_options *o, char *opt)
 		o->threads = (unsigned int)n;
 	} else if (!strcmp(opt, "timeout") && val) {
 		o->timeout = strtod(val, &end);
-		if (!*val || *end || o->timeout < 0 || o->timeout > 86400)
+		/* (written so that nan fails too) */
+		if (!*val || *end || !(o->timeout >= 0 && o->timeout <= 86400))
 			die("timeout=%s: expected seconds from 0 to 86400", val);
 	} else if (!strcmp(opt, "allow_other") && !val) {
 		o->allow_other = 1;

@@ -23,6 +23,10 @@
 #   e2e_cannot WHAT         part of a test cannot run on this machine: a
 #                           failure under CI=true (CI has every tool and
 #                           device), a note otherwise
+#   e2e_reread FILE MNT SNAP   read FILE to its end, save MNT's vmstat in
+#                           SNAP, read FILE again through the same
+#                           descriptor (what the kernel caches is per open
+#                           file too: a new open may drop it)
 #   fail MSG / check CMD... / $SAN (1 under ASan/TSan: use smaller volumes)
 #
 # The trap always unmounts (a failing test never leaves a mount behind)
@@ -214,6 +218,22 @@ e2e_umount() {
 		fi
 	fi
 	[ $reports = 0 ]
+}
+
+e2e_reread() {
+	python3 - "$@" "$IMGFSCTL" <<'PY' || fail "reading $1 twice"
+import os, subprocess, sys
+path, mnt, snap, ctl = sys.argv[1:]
+fd = os.open(path, os.O_RDONLY)
+while os.read(fd, 1 << 20):
+    pass
+with open(snap, "w") as out:
+    subprocess.run([ctl, mnt, "vmstat"], stdout=out, check=True)
+os.lseek(fd, 0, os.SEEK_SET)
+while os.read(fd, 1 << 20):
+    pass
+os.close(fd)
+PY
 }
 
 e2e_fsck() {

@@ -19,7 +19,10 @@
 #   e2e_sanitizer_reports   fail on (and show) any sanitizer report written
 #                           since the last call: every program of the test
 #                           (daemons included, whose stderr is /dev/null)
-#                           logs its reports to $W/sanitizer.PID
+#                           logs its reports to $W/sanitizer.PID, except
+#                           UBSan beside ASan, which writes to stderr: so
+#                           the daemons' stderr logs are searched too (a
+#                           sanitizer build of imgfs keeps its stderr)
 #   e2e_cannot WHAT         part of a test cannot run on this machine: a
 #                           failure under CI=true (CI has every tool and
 #                           device), a note otherwise
@@ -78,8 +81,11 @@ e2e_cannot() {
 e2e_sanitizer_reports() {
 	local r found=0
 	[ -n "$W" ] || return 0
-	for r in "$W"/sanitizer.*; do
+	for r in "$W"/sanitizer.* "$W"/imgfs.*.log; do
 		[ -f "$r" ] || continue
+		case $r in
+		*.log) grep -q -e 'Sanitizer' -e 'runtime error' "$r" || continue ;;
+		esac
 		cat "$r" >&2
 		fail "sanitizer report $(basename "$r")"
 		mv "$r" "$W/reported.$(basename "$r")"
@@ -152,7 +158,8 @@ e2e_mount() {
 	mkdir -p "$mnt"
 	E2E_LOG[$mnt]=$W/imgfs.$(basename "$mnt").$RANDOM.log
 	if [ "${E2E_DAEMON:-0}" = 1 ]; then	# as users run it: a daemon
-		"$IMGFS" "$@" "$img" "$mnt" || die "imgfs $* $img $mnt"
+		"$IMGFS" "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" ||
+			{ cat "${E2E_LOG[$mnt]}" >&2; die "imgfs $* $img $mnt"; }
 	else
 		"$IMGFS" -f "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" &
 		E2E_PID[$mnt]=$!
@@ -211,8 +218,8 @@ e2e_umount() {
 		wait "${E2E_PID[$mnt]}"
 		st=$?
 		unset "E2E_PID[$mnt]"
-		if [ $st != 0 ] || grep -q -e 'Sanitizer' -e 'runtime error' "${E2E_LOG[$mnt]}"; then
-			cat "${E2E_LOG[$mnt]}" >&2
+		if [ $st != 0 ]; then
+			cat "${E2E_LOG[$mnt]}" >&2 2>/dev/null
 			fail "imgfs on $mnt exited with status $st"
 			return 1
 		fi

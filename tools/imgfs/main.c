@@ -45,10 +45,13 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BUILD_FLAVOUR "asan"
+#define SANITIZED 1
 #elif defined(__SANITIZE_THREAD__)
 #define BUILD_FLAVOUR "tsan"
+#define SANITIZED 1
 #else
 #define BUILD_FLAVOUR "plain"
+#define SANITIZED 0
 #endif
 
 struct imgfs_options {
@@ -320,7 +323,12 @@ static int daemonize(void)
 	return fds[1];
 }
 
-/* The daemon is mounted: tell the parent, let go of the terminal. */
+/*
+ * The daemon is mounted: tell the parent, let go of the terminal.  A
+ * sanitizer build keeps its stderr: UBSan built beside ASan (GCC) writes
+ * its reports there whatever log_path says, and a report nobody sees is
+ * a bug nobody fixes.
+ */
 static void detach(int notify_fd)
 {
 	int null = open("/dev/null", O_RDWR);
@@ -331,7 +339,8 @@ static void detach(int notify_fd)
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
+		if (!SANITIZED)
+			dup2(null, STDERR_FILENO);
 		if (null > STDERR_FILENO)
 			close(null);
 	}

@@ -82,10 +82,10 @@ run_check() {
 		# A make that failed before any test did (a test that does not
 		# compile) or a harness that printed nothing: still a failure.
 		[ "$f" = 0 ] && failed=$((failed + 1))
-		# Show the failing suites' logs.
-		for log in $(cd "$dir" && grep -l -E '^(FAIL|ERROR|XPASS)' tests/*/*.log 2>/dev/null); do
-			echo "--- $dir/$log"
-			tail -40 "$dir/$log"
+		# Show the logs of the tests that failed in this run.
+		for test in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): *\([^ ]*\).*/\2/p' "$dir/check.out"); do
+			echo "--- $dir/$test.log"
+			tail -40 "$dir/$test.log"
 		done
 		[ "$t" = 0 ] && tail -40 "$dir/check.out"
 	fi

@@ -535,7 +535,8 @@ static unsigned long alloc_in_path(struct inode *inode, unsigned long iblock,
 	} else {
 		ei->i_data[off] = (uint32_t)nr;
 	}
-	inode->i_blocks += inode->i_sb->s_blocksize >> 9;
+	/* i_meta orders the writers; ext2_getattr reads without it */
+	WRITE_ONCE(inode->i_blocks, inode->i_blocks + (inode->i_sb->s_blocksize >> 9));
 	ei->i_next_alloc_goal = nr + 1;
 	mark_inode_dirty(inode);
 	return nr;
@@ -695,7 +696,8 @@ static void freer_flush(struct freer *f)
 	if (!f->count)
 		return;
 	ext2_free_blocks(f->inode, f->start, f->count);
-	f->inode->i_blocks -= f->count << (f->inode->i_sb->s_blocksize_bits - 9);
+	WRITE_ONCE(f->inode->i_blocks,
+		   f->inode->i_blocks - (f->count << (f->inode->i_sb->s_blocksize_bits - 9)));
 	f->count = 0;
 }
 
@@ -915,7 +917,7 @@ static int ext2_commit_write(struct page *page, unsigned int from, unsigned int 
 	int err = generic_commit_write(page, from, to);
 
 	if (!err && pos > inode->i_size) {
-		inode->i_size = pos;
+		WRITE_ONCE(inode->i_size, pos);	/* ext2_getattr reads without i_sem */
 		mark_inode_dirty(inode);
 	}
 	return err;

@@ -426,7 +426,7 @@ static int drop_ref(struct inode *inode, unsigned long nr)
 					  (unsigned int)inode->i_sb->s_blocksize);
 		ext2_free_blocks(inode, nr, 1);
 	}
-	inode->i_blocks -= inode->i_sb->s_blocksize >> 9;
+	WRITE_ONCE(inode->i_blocks, inode->i_blocks - (inode->i_sb->s_blocksize >> 9));
 	ei->i_file_acl = 0;
 	pthread_mutex_unlock(&ei->i_meta);
 	mark_inode_dirty(inode);
@@ -470,7 +470,7 @@ static int store_list(struct inode *inode, const struct xattr_list *l, uint32_t 
 		err = drop_ref(inode, old);	/* shared: one user less */
 	pthread_mutex_lock(&ei->i_meta);
 	ei->i_file_acl = (uint32_t)nr;
-	inode->i_blocks += sb->s_blocksize >> 9;
+	WRITE_ONCE(inode->i_blocks, inode->i_blocks + (sb->s_blocksize >> 9));
 	pthread_mutex_unlock(&ei->i_meta);
 	set_ext_attr_feature(sb);
 out_free:

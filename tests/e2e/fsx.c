@@ -1,6 +1,6 @@
 /*
  * tests/e2e/fsx.c - random file operations checked against a model (in
- * the spirit of fsx): fsx [-n OPS] [-s SEED] [-f FILES] [-l MAXLEN] DIR
+ * the spirit of fsx): fsx [-P] [-n OPS] [-s SEED] [-f FILES] [-l MAXLEN] DIR
  *
  * Each of FILES files in DIR has a model: its bytes in memory.  Every
  * operation is done on the real file and on the model: writes at random
@@ -10,7 +10,9 @@
  * closing and reopening (sometimes with O_TRUNC).  A mismatch prints the
  * last operations, the seed and the offset, and exits 1; the same seed
  * replays the same run.  OPS defaults to $FSX_OPS, else 3000; SEED to
- * $FSX_SEED, else the time.
+ * $FSX_SEED, else the time.  A file system may refuse to punch holes
+ * (EOPNOTSUPP): fsx counts those and goes on, unless -P says it punches
+ * (imgfs does), when a refusal is a failure.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +46,8 @@ static struct mfile files[MAX_FILES];
 static int nr_files = 4;
 static size_t max_len = 8UL << 20;
 static unsigned long seed, op_nr;
+static int must_punch;
+static unsigned long nr_punched, nr_punch_refused;
 static char oplog[LOG_LEN][160];
 static unsigned char *iobuf;
 
@@ -207,10 +211,13 @@ static void op_punch(struct mfile *f)
 
 	logop("punch %s %zu+%zu (size %zu)", f->path, off, len, f->size);
 	if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len)) {
-		if (errno == EOPNOTSUPP)
+		if (errno == EOPNOTSUPP && !must_punch) {
+			nr_punch_refused++;
 			return;
+		}
 		failed("punch %zu+%zu: %s", off, len, strerror(errno));
 	}
+	nr_punched++;
 	end = off + len < f->size ? off + len : f->size;
 	if (off < end)
 		memset(f->data + off, 0, end - off);
@@ -281,8 +288,9 @@ int main(int argc, char **argv)
 
 	seed = getenv("FSX_SEED") ? strtoul(getenv("FSX_SEED"), NULL, 0)
 				  : (unsigned long)time(NULL) ^ (unsigned long)getpid();
-	while ((opt = getopt(argc, argv, "n:s:f:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "Pn:s:f:l:")) != -1) {
 		switch (opt) {
+		case 'P': must_punch = 1; break;
 		case 'n': ops = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoul(optarg, NULL, 0); break;
 		case 'f': nr_files = atoi(optarg); break;
@@ -345,10 +353,11 @@ int main(int argc, char **argv)
 		check_all(&files[k]);
 		close(files[k].fd);
 	}
-	printf("fsx: %lu operations passed (seed %lu)\n", ops, seed);
+	printf("fsx: %lu operations passed (seed %lu), %lu holes punched, %lu punches refused\n",
+	       ops, seed, nr_punched, nr_punch_refused);
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: fsx [-n OPS] [-s SEED] [-f FILES] [-l MAXLEN] DIR\n");
+	fprintf(stderr, "usage: fsx [-P] [-n OPS] [-s SEED] [-f FILES] [-l MAXLEN] DIR\n");
 	return 2;
 }

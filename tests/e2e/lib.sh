@@ -17,6 +17,20 @@
 #                           size, mtime to the second, target), sorted
 #   e2e_kernel_check IMG LISTING   the kernel's ext2 (loop, read-only)
 #                           shows LISTING; skipped without loop devices
+#   e2e_sanitizer_reports   fail on (and show) any sanitizer report written
+#                           since the last call: every program of the test
+#                           (daemons included, whose stderr is /dev/null)
+#                           logs its reports to $W/sanitizer.PID, except
+#                           UBSan beside ASan, which writes to stderr: so
+#                           the daemons' stderr logs are searched too (a
+#                           sanitizer build of imgfs keeps its stderr)
+#   e2e_cannot WHAT         part of a test cannot run on this machine: a
+#                           failure under CI=true (CI has every tool and
+#                           device), a note otherwise
+#   e2e_reread FILE MNT SNAP   read FILE to its end, save MNT's vmstat in
+#                           SNAP, read FILE again through the same
+#                           descriptor (what the kernel caches is per open
+#                           file too: a new open may drop it)
 #   fail MSG / check CMD... / $SAN (1 under ASan/TSan: use smaller volumes)
 #
 # The trap always unmounts (a failing test never leaves a mount behind)
@@ -57,15 +71,42 @@ e2e_is_mounted() {
 	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
 }
 
+e2e_cannot() {
+	if [ "${CI:-}" = true ]; then
+		fail "$*: CI must run this"
+	else
+		echo "$*: skipped"
+	fi
+}
+
+e2e_sanitizer_reports() {
+	local r found=0
+	[ -n "$W" ] || return 0
+	for r in "$W"/sanitizer.* "$W"/imgfs.*.log; do
+		[ -f "$r" ] || continue
+		case $r in
+		*.log) grep -q -e 'Sanitizer' -e 'runtime error' "$r" || continue ;;
+		esac
+		cat "$r" >&2
+		fail "sanitizer report $(basename "$r")"
+		mv "$r" "$W/reported.$(basename "$r")"
+		found=1
+	done
+	[ $found = 0 ]
+}
+
 e2e_cleanup() {
-	local m
+	local m st=$?
 	for m in $E2E_MOUNTS; do
 		e2e_umount "$m" || true
 	done
+	e2e_sanitizer_reports
+	[ "$E2E_FAILED" = 1 ] && [ $st = 0 ] && st=1
 	if [ -n "$W" ]; then
 		mountpoint -q "$W/kmnt" 2>/dev/null && umount "$W/kmnt"
 		rm -rf "$W"
 	fi
+	exit $st
 }
 
 e2e_init() {
@@ -86,6 +127,12 @@ e2e_init() {
 	*) SAN=0 ;;
 	esac
 	W=$(mktemp -d "$B/tmp-e2e-XXXXXX") || die "mktemp"
+	# Sanitizer reports into files (the sanitizers add .PID): a daemon's
+	# stderr is /dev/null, and no report may go unseen.
+	local o
+	for o in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+		export "$o=${!o:-} log_path=$W/sanitizer"
+	done
 	trap e2e_cleanup EXIT
 	trap 'exit 1' INT TERM
 }
@@ -112,7 +159,8 @@ e2e_mount() {
 	mkdir -p "$mnt"
 	E2E_LOG[$mnt]=$W/imgfs.$(basename "$mnt").$RANDOM.log
 	if [ "${E2E_DAEMON:-0}" = 1 ]; then	# as users run it: a daemon
-		"$IMGFS" "$@" "$img" "$mnt" || die "imgfs $* $img $mnt"
+		"$IMGFS" "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" ||
+			{ cat "${E2E_LOG[$mnt]}" >&2; die "imgfs $* $img $mnt"; }
 	else
 		"$IMGFS" -f "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" &
 		E2E_PID[$mnt]=$!
@@ -134,18 +182,25 @@ e2e_mount() {
 }
 
 e2e_umount() {
-	local mnt=$1 pid i=0 m rest="" st
+	local mnt=$1 pid i=0 m rest="" st reports=0
 	for m in $E2E_MOUNTS; do
 		[ "$m" = "$mnt" ] || rest="$rest $m"
 	done
 	E2E_MOUNTS=$rest
 	pid=${E2E_PID[$mnt]:-}
 	if [ -z "$pid" ]; then	# a daemon: imgfs -u waits for it and gives its status
-		e2e_is_mounted "$mnt" || return 0
-		"$IMGFS" -u "$mnt" && return 0
+		if ! e2e_is_mounted "$mnt"; then
+			e2e_sanitizer_reports
+			return
+		fi
+		if "$IMGFS" -u "$mnt"; then
+			e2e_sanitizer_reports
+			return
+		fi
 		st=$?
 		fail "imgfs -u $mnt: status $st"
 		fusermount3 -u -z "$mnt" 2>/dev/null
+		e2e_sanitizer_reports
 		return 1
 	fi
 	if e2e_is_mounted "$mnt" && ! fusermount3 -u "$mnt"; then
@@ -164,17 +219,34 @@ e2e_umount() {
 			sleep 0.1
 		done
 	fi
+	e2e_sanitizer_reports || reports=1
 	if [ -n "${E2E_PID[$mnt]:-}" ]; then
 		wait "${E2E_PID[$mnt]}"
 		st=$?
 		unset "E2E_PID[$mnt]"
-		if [ $st != 0 ] || grep -q -e 'Sanitizer' -e 'runtime error' "${E2E_LOG[$mnt]}"; then
-			cat "${E2E_LOG[$mnt]}" >&2
+		if [ $st != 0 ]; then
+			cat "${E2E_LOG[$mnt]}" >&2 2>/dev/null
 			fail "imgfs on $mnt exited with status $st"
 			return 1
 		fi
 	fi
-	return 0
+	[ $reports = 0 ]
+}
+
+e2e_reread() {
+	python3 - "$@" "$IMGFSCTL" <<'PY' || fail "reading $1 twice"
+import os, subprocess, sys
+path, mnt, snap, ctl = sys.argv[1:]
+fd = os.open(path, os.O_RDONLY)
+while os.read(fd, 1 << 20):
+    pass
+with open(snap, "w") as out:
+    subprocess.run([ctl, mnt, "vmstat"], stdout=out, check=True)
+os.lseek(fd, 0, os.SEEK_SET)
+while os.read(fd, 1 << 20):
+    pass
+os.close(fd)
+PY
 }
 
 e2e_fsck() {
@@ -194,6 +266,7 @@ e2e_finish() {
 	for img in $E2E_IMAGES; do
 		[ -f "$img" ] && e2e_fsck "$img"
 	done
+	e2e_sanitizer_reports
 	if [ "$E2E_FAILED" = 0 ]; then
 		echo "$E2E_NAME: all passed"
 		exit 0
@@ -212,12 +285,13 @@ e2e_listing() {
 e2e_kernel_check() {
 	local img=$1 want=$2
 	if [ "$(id -u)" != 0 ] || [ ! -e /dev/loop-control ]; then
-		echo "no loop devices: kernel comparison skipped"
+		e2e_cannot "no loop devices: kernel comparison"
 		return 0
 	fi
 	mkdir -p "$W/kmnt"
 	if ! mount -t ext2 -o loop,ro "$img" "$W/kmnt" 2>"$W/kmount.err"; then
-		echo "loop mount unavailable: kernel comparison skipped"
+		cat "$W/kmount.err" >&2
+		e2e_cannot "loop mount unavailable: kernel comparison"
 		return 0
 	fi
 	e2e_listing "$W/kmnt" >"$W/kernel.listing"

@@ -18,14 +18,31 @@ for i in 1 2 3 4; do cat "$W/part"; done >"$mnt/big" || fail "write ${mb}M"
 rm -f "$W/part"
 sync -f "$mnt"
 "$IMGFSCTL" "$mnt" vmstat >"$W/vmstat1"
+# The host kernel's page cache still holds what was written: drop the
+# file from it (fadvise DONTNEED), or imgfs would see none of the reads.
+uncache() { dd if="$1" iflag=nocache count=0 status=none || fail "uncache $1"; }
+uncache "$mnt/big"
 [ "$(md5sum <"$mnt/big")" = "$sum" ] || fail "read back ${mb}M"
+uncache "$mnt/big"
 cp "$mnt/big" "$W/out" && [ "$(md5sum <"$W/out")" = "$sum" ] || fail "copy out"
 cp "$W/out" "$mnt/big2" && rm -f "$W/out"
 "$IMGFSCTL" "$mnt" vmstat >"$W/vmstat2"
 "$IMGFSCTL" "$mnt" meminfo
-grep -E '^(pgsteal|pgscan|kswapd_wakeup|bounce_write|bounce_read|emergency_page_hit|allocstall|pgcache_hit_permille) ' "$W/vmstat2"
-[ "$(awk '$1 == "pgsteal" { print $2 }' "$W/vmstat2")" -gt 0 ] || fail "no reclaim under mem=16M"
-[ "$(awk '$1 == "bounce_write" { print $2 }' "$W/vmstat2")" -gt 0 ] || fail "no bounced writes"
+grep -E '^(pgsteal|pgscan|kswapd_wakeup|bounce_write|bounce_read|emergency_page_hit|allocstall|pgcache_hit_permille|fuse_read_kb|blk_read_kb) ' "$W/vmstat2"
+# what moved between the snapshots: reading ${mb}M back twice and writing
+# it once more on a 16M arena must reclaim, read the device, bounce
+delta() {
+	echo $(($(awk -v c="$1" '$1 == c { print $2 }' "$W/vmstat2") -
+		$(awk -v c="$1" '$1 == c { print $2 }' "$W/vmstat1")))
+}
+[ "$(awk '$1 == "bounce_write" { print $2 }' "$W/vmstat1")" -gt 0 ] || fail "no bounced writes"
+[ "$(delta pgsteal)" -gt 0 ] || fail "no reclaim under mem=16M while reading back"
+[ "$(delta fuse_read_kb)" -ge $((2 * mb * 1024)) ] ||
+	fail "imgfs served $(delta fuse_read_kb) KiB of reads, 2x${mb}M were read"
+[ "$(delta blk_read_kb)" -ge $((2 * (mb - 16) * 1024)) ] ||
+	fail "$(delta blk_read_kb) KiB read from the device for 2x${mb}M on a 16M arena"
+[ "$(delta bounce_read)" -gt 0 ] || fail "no bounced reads"
+[ "$(delta bounce_write)" -gt 0 ] || fail "no bounced writes of the second copy"
 e2e_umount "$mnt"
 e2e_fsck "$img"
 # the kernel's view of the second copy

@@ -4,8 +4,12 @@
  *
  * Read: for each page, let readahead see the access, look the page up; on
  * a miss add a new page and readpage it; wait for it to be uptodate (a
- * read in flight, perhaps readahead's); copy out under kmap_atomic; mark
- * it accessed (the first touch of a page in this read, not each chunk).
+ * read in flight, perhaps readahead's); copy out under kmap_atomic and
+ * the page lock; mark it accessed (the first touch of a page in this
+ * read, not each chunk).  2.4 copies out with no lock and lets a reader
+ * see a write half done; here the copy takes the page lock the writer
+ * copies in under, so a reader sees each page's part of a write whole or
+ * not at all, and the copy is no data race in C11's terms.
  *
  * Write: for each page, grab it locked, prepare_write the byte range (the
  * filesystem maps blocks and reads what a partial write does not cover),
@@ -13,7 +17,7 @@
  * let balance_dirty_pages throttle the writer if dirty memory is high.
  *
  * Interface: vm/pagemap.h.  Locking: the page lock around prepare/copy/
- * commit; nothing held while copying out or allocating.  The caller
+ * commit, and around the copy out; nothing held while allocating.  The caller
  * serialises writers of one file (i_sem) and owns the file size.
  */
 #include <errno.h>
@@ -102,19 +106,27 @@ static struct page *get_read_page(struct address_space *mapping, unsigned long i
 	}
 }
 
+/* Takes the page lock: writers copy in under it (write_one_chunk). */
 static void copy_from_page(char *dst, struct page *page, unsigned int offset,
 			   unsigned int len)
 {
-	char *kaddr = kmap_atomic(page, KM_USER0);
+	char *kaddr;
 
+	lock_page(page);
+	kaddr = kmap_atomic(page, KM_USER0);
 	memcpy(dst, kaddr + offset, len);
 	kunmap_atomic(kaddr, KM_USER0);
+	unlock_page(page);
 }
 
+/* Caller holds the page lock. */
 static void copy_to_page(struct page *page, unsigned int offset, const char *src,
 			 unsigned int len)
 {
-	char *kaddr = kmap_atomic(page, KM_USER0);
+	char *kaddr;
+
+	VM_BUG_ON(!PageLocked(page));
+	kaddr = kmap_atomic(page, KM_USER0);
 
 	memcpy(kaddr + offset, src, len);
 	kunmap_atomic(kaddr, KM_USER0);

@@ -7,12 +7,14 @@
  *   fuse_session_new(..., &imgfs_ll_ops, ...) and the loop (the caller)
  *   imgfs_fuse_teardown()              drop every reference the kernel
  *                                      held (it sends no FORGET at unmount)
+ *                                      and release the files it never will
  *   ext2_unmount(), flusher_stop(), kswapd_stop(), vm_exit()   (the caller)
  *
  * Node ids: the ext2 inode number, except that ext2's root (2) is FUSE's
- * FUSE_ROOT_ID (1); ext2 never gives number 1 to a file.  A node holds one
- * inode reference while the kernel's lookup count of it is non-zero
- * (fs/fuse/nodes.c), so an unlinked file stays until the kernel forgets it.
+ * FUSE_ROOT_ID (1); ext2 never gives number 1 to a file.  A node names an
+ * inode without holding it, except an unlinked inode the kernel still
+ * knows, which stays until the kernel forgets it (fs/fuse/nodes.c); an
+ * open file holds its inode through its handle.
  *
  * The statistics channel (fs/fuse/ctl.c) is an abstract unix socket named
  * "\0imgfs-MAJOR:MINOR" after the mount's st_dev; it adds no name to the

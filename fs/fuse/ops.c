@@ -38,6 +38,7 @@
 #include "fs/ext2/ext2.h"
 #include "fs/fuse/fuse_i.h"
 #include "fs/inode.h"
+#include "vm/list.h"
 #include "vm/pagemap.h"
 #include "vm/slab.h"
 
@@ -55,6 +56,7 @@
  * so each open file hears of each failed write-back once.
  */
 struct imgfs_fh {
+	struct list_head fh_list;	/* open_files_lock: every open file */
 	struct inode *inode;		/* set once: the open file's reference */
 	pthread_mutex_t fh_lock;
 	struct file_ra_state ra;	/* fh_lock */
@@ -164,6 +166,15 @@ static void reply_entry(fuse_req_t req, int err, const struct fuse_entry_param *
 		node_forget(e->ino, 1);
 }
 
+/*
+ * Every open file, so that the teardown can release the ones the kernel
+ * never will: a RELEASE still queued when the session ends (SIGTERM right
+ * after a close) is never served, as when the kernel's FUSE client
+ * aborts a connection.  A leaf lock.
+ */
+static LIST_HEAD(open_files);
+static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* A handle for a file being opened; its inode is set (with a reference
  * of its own) once the file exists. */
 static struct imgfs_fh *fh_alloc(void)
@@ -172,6 +183,9 @@ static struct imgfs_fh *fh_alloc(void)
 
 	if (!fh)
 		return NULL;
+	pthread_mutex_lock(&open_files_lock);
+	list_add(&fh->fh_list, &open_files);
+	pthread_mutex_unlock(&open_files_lock);
 	fh->inode = NULL;
 	pthread_mutex_init(&fh->fh_lock, NULL);
 	file_ra_state_init(&fh->ra);
@@ -184,6 +198,9 @@ static void fh_free(struct imgfs_fh *fh)
 {
 	if (!fh)
 		return;
+	pthread_mutex_lock(&open_files_lock);
+	list_del(&fh->fh_list);
+	pthread_mutex_unlock(&open_files_lock);
 	iput(fh->inode);
 	pthread_mutex_destroy(&fh->fh_lock);
 	kmem_cache_free(fh_cachep, fh);
@@ -1170,15 +1187,27 @@ out_key:
 	return err;
 }
 
+/* The session is over: no handler runs, no RELEASE will come. */
+static void release_open_files(void)
+{
+	struct imgfs_fh *fh;
+
+	pthread_mutex_lock(&open_files_lock);
+	while (!list_empty(&open_files)) {
+		fh = list_entry(open_files.next, struct imgfs_fh, fh_list);
+		pthread_mutex_unlock(&open_files_lock);
+		fh_free(fh);
+		pthread_mutex_lock(&open_files_lock);
+	}
+	pthread_mutex_unlock(&open_files_lock);
+}
+
 void imgfs_fuse_teardown(void)
 {
+	release_open_files();
 	nodes_exit();
-	if (fh_cachep) {
-		/* Handles the kernel never released (an aborted connection)
-		 * stay allocated: the cache is left for vm_exit to report. */
-		if (!kmem_cache_destroy(fh_cachep))
-			fh_cachep = NULL;
-	}
+	if (fh_cachep && !kmem_cache_destroy(fh_cachep))
+		fh_cachep = NULL;
 }
 
 struct super_block *imgfs_fuse_sb(void)

@@ -526,6 +526,36 @@ START_TEST(test_unlinked_until_forget)
 }
 END_TEST
 
+/*
+ * The session ends with files still open (a RELEASE still queued when
+ * SIGTERM ends the loop is never served): the teardown releases them, so
+ * the unmount finds nothing in use, and an open unlinked file is deleted.
+ */
+START_TEST(test_teardown_releases_open_files)
+{
+	struct fx f;
+	struct fuse_entry_out e;
+	struct fuse_kstatfs s0;
+	uint64_t kept, gone, fh;
+
+	fx_start(&f, 8192, NULL, 0, 0);
+	s0 = statfs_ok(&f.c);
+	ck_assert_int_eq(fw_create(&f.c, FUSE_ROOT_ID, "kept", S_IFREG | 0600,
+				   O_CREAT | O_RDWR, &e, &fh), 0);
+	kept = e.nodeid;
+	ck_assert_int_eq(fw_write(&f.c, kept, fh, 0, "kept", 4), 4);
+	ck_assert_int_eq(fw_create(&f.c, FUSE_ROOT_ID, "gone", S_IFREG | 0600,
+				   O_CREAT | O_RDWR, &e, &fh), 0);
+	gone = e.nodeid;
+	ck_assert_int_eq(fw_write(&f.c, gone, fh, 0, "gone", 4), 4);
+	ck_assert_int_eq(fw_unlink(&f.c, FUSE_ROOT_ID, "gone"), 0);
+	ck_assert_uint_eq(statfs_ok(&f.c).ffree, s0.ffree - 2);
+	/* No RELEASE, no FORGET: the unmount in fx_stop must still succeed
+	 * and leave an image e2fsck calls clean, "gone" deleted. */
+	fx_stop(&f);
+}
+END_TEST
+
 /* The kernel tells inodes apart by (number, generation): a number used
  * again must come with a new generation. */
 START_TEST(test_generation)
@@ -657,6 +687,7 @@ static Suite *fuse_nodes_suite(void)
 	tcase_add_test(tc, test_batch_forget);
 	tcase_add_test(tc, test_entry_counts);
 	tcase_add_test(tc, test_unlinked_until_forget);
+	tcase_add_test(tc, test_teardown_releases_open_files);
 	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_ctl_nodes);

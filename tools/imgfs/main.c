@@ -588,7 +588,10 @@ int main(int argc, char **argv)
 	fuse_session_destroy(se);
 	flusher_stop();
 	kswapd_stop();
-	vm_exit();
+	/* An unmount that failed part way may leave the device and its
+	 * completion thread running on the arena: then it stays mapped. */
+	if (!err)
+		vm_exit();
 	/* The image is final: tell imgfs -u, the last thing before exit. */
 	imgfs_ctl_report(status);
 	return status;

@@ -49,7 +49,7 @@ for sig in TERM INT; do
 	head -c 2M /dev/urandom >"$W/blob2"
 	cp "$W/blob2" "$mnt/blob2"
 	kill -$sig "$pid"
-	for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for i in $(seq $((300 * E2E_SCALE))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$pid" 2>/dev/null && fail "daemon alive after SIG$sig"
 	mountpoint -q "$mnt" && fail "still mounted after SIG$sig"
 	E2E_MOUNTS=""
@@ -62,12 +62,12 @@ done
 # -f in the foreground, SIGHUP (a background job of a script ignores SIGINT)
 "$IMGFS" -f "$img" "$mnt" &
 fpid=$!
-for i in $(seq 100); do mountpoint -q "$mnt" && break; sleep 0.1; done
+for i in $(seq $((100 * E2E_SCALE))); do mountpoint -q "$mnt" && break; sleep 0.1; done
 mountpoint -q "$mnt" || fail "-f did not mount"
 [ "$("$IMGFSCTL" "$mnt" pid)" = "$fpid" ] || fail "-f forked"
 echo hi >"$mnt/hi"
 kill -HUP "$fpid"
-for i in $(seq 300); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+for i in $(seq $((300 * E2E_SCALE))); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$fpid" 2>/dev/null && { fail "-f alive after SIGHUP"; kill -9 "$fpid"; }
 wait "$fpid" || fail "exit status after SIGHUP"
 mountpoint -q "$mnt" && fail "still mounted after SIGHUP"

@@ -29,7 +29,7 @@ umount_failing() {
 	done
 	E2E_MOUNTS=$rest
 	e2e_is_mounted "$mnt" && fusermount3 -u "$mnt" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 1200 ]; do
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt $((1200 * E2E_SCALE)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

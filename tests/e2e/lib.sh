@@ -45,6 +45,10 @@ MKIMG=$B/tools/mkimg/mkimg
 FSX=$B/tests/e2e/fsx
 NSX=$B/tests/e2e/nsx
 
+# The sanitizer trees' factor for every wait (configure's TIMEOUT_SCALE,
+# exported by make check): waits end on their condition, the factor only
+# moves the point where a test gives up.
+E2E_SCALE=${IMGFS_TIMEOUT_SCALE:-1}
 E2E_MOUNTS=""
 E2E_IMAGES=""
 E2E_FAILED=0
@@ -165,7 +169,7 @@ e2e_mount() {
 		"$IMGFS" -f "$@" "$img" "$mnt" 2>"${E2E_LOG[$mnt]}" &
 		E2E_PID[$mnt]=$!
 	fi
-	for i in $(seq 300); do
+	for i in $(seq $((300 * E2E_SCALE))); do
 		mountpoint -q "$mnt" && break
 		[ -n "${E2E_PID[$mnt]:-}" ] && ! kill -0 "${E2E_PID[$mnt]}" 2>/dev/null && break
 		sleep 0.1
@@ -211,8 +215,8 @@ e2e_umount() {
 	if [ -n "$pid" ]; then
 		while kill -0 "$pid" 2>/dev/null; do
 			i=$((i + 1))
-			if [ $i -gt 1200 ]; then
-				fail "imgfs ($pid) still running 120 s after unmount"
+			if [ $i -gt $((1200 * E2E_SCALE)) ]; then
+				fail "imgfs ($pid) still running $((120 * E2E_SCALE)) s after unmount"
 				kill -9 "$pid"
 				break
 			fi

@@ -53,6 +53,7 @@
 #define CTL_BUF_SIZE	(1UL << 20)
 
 #define CTL_MAX_WAITERS	8
+#define CTL_BIND_TRIES	50	/* 100 ms apart */
 
 static char ctl_buf[CTL_BUF_SIZE];	/* the server thread's */
 static int ctl_faults_allowed;		/* set before the thread starts */
@@ -281,6 +282,25 @@ static void *ctl_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The kernel hands a mount's device number out again as soon as the mount
+ * is gone, while the daemon that served it may not yet have left its loop
+ * and let the name go (imgfs_ctl_stop): a name in use is waited for, a
+ * few seconds at most.  0 or -errno.
+ */
+static int ctl_bind(int fd, const struct sockaddr_un *addr, socklen_t alen)
+{
+	int tries;
+
+	for (tries = 0; ; tries++) {
+		if (!bind(fd, (const struct sockaddr *)addr, alen))
+			return 0;
+		if (errno != EADDRINUSE || tries == CTL_BIND_TRIES)
+			return -errno;
+		poll(NULL, 0, 100);
+	}
+}
+
 int imgfs_ctl_start(dev_t dev)
 {
 	struct sockaddr_un addr;
@@ -297,7 +317,10 @@ int imgfs_ctl_start(dev_t dev)
 	ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ctl_fd < 0)
 		return -errno;
-	if (bind(ctl_fd, (struct sockaddr *)&addr, alen) || listen(ctl_fd, 16)) {
+	err = ctl_bind(ctl_fd, &addr, alen);
+	if (err)
+		goto out_close;
+	if (listen(ctl_fd, 16)) {
 		err = -errno;
 		goto out_close;
 	}

@@ -33,6 +33,7 @@
 #                           file too: a new open may drop it)
 #   fail MSG / check CMD... / $SAN (1 under ASan/TSan: use smaller volumes)
 #
+# A script may define e2e_cleanup_hook: the trap runs it after unmounting.
 # The trap always unmounts (a failing test never leaves a mount behind)
 # and removes $W.
 set -u
@@ -104,6 +105,11 @@ e2e_cleanup() {
 	for m in $E2E_MOUNTS; do
 		e2e_umount "$m" || true
 	done
+	# A script's own cleanup (loop devices...), after the unmounts: the
+	# trap ends with exit, so a trap of the script's own would not run.
+	if declare -F e2e_cleanup_hook >/dev/null; then
+		e2e_cleanup_hook
+	fi
 	e2e_sanitizer_reports
 	[ "$E2E_FAILED" = 1 ] && [ $st = 0 ] && st=1
 	if [ -n "$W" ]; then

@@ -17,13 +17,14 @@ fi
 e2e_init loopdev.sh
 
 LOOPS=""
-detach_loops() {
+# The EXIT trap's hook (lib.sh), after every mount is gone.
+e2e_cleanup_hook() {
 	local l
 	for l in $LOOPS; do
-		losetup -d "$l" 2>/dev/null
+		losetup -d "$l" 2>/dev/null || fail "losetup -d $l"
 	done
+	LOOPS=""
 }
-trap 'e2e_cleanup; detach_loops' EXIT
 
 src=$W/src mnt=$W/mnt b=$W/b kmnt=$W/kmnt
 mkdir -p "$src" "$mnt" "$b" "$kmnt"

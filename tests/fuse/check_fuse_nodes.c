@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,6 +679,57 @@ START_TEST(test_ctl_nodes)
 }
 END_TEST
 
+/* An abstract socket holding name, bound now; the caller closes it. */
+static int hold_ctl_name(dev_t dev)
+{
+	struct sockaddr_un addr;
+	socklen_t alen;
+	int fd, n;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	n = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, alen), 0);
+	return fd;
+}
+
+static void *let_name_go(void *arg)
+{
+	poll(NULL, 0, 300);
+	close(*(int *)arg);
+	return NULL;
+}
+
+/*
+ * The kernel gives a mount's device number to the next mount while the
+ * previous daemon may still hold the socket name: the new daemon waits
+ * for the name instead of serving no statistics; one held for good is
+ * refused (EADDRINUSE) after a few seconds.
+ */
+START_TEST(test_ctl_name_reused)
+{
+	dev_t dev = makedev(4001, (unsigned int)getpid() & 0xfffff);
+	static char buf[1 << 16];
+	pthread_t t;
+	int fd;
+
+	fd = hold_ctl_name(dev);
+	ck_assert_int_eq(pthread_create(&t, NULL, let_name_go, &fd), 0);
+	ck_assert_int_eq(imgfs_ctl_start(dev), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ctl_request(dev, "pid\n", buf, sizeof(buf));
+	ck_assert_int_eq(atoi(buf), getpid());
+	imgfs_ctl_stop();
+
+	fd = hold_ctl_name(dev);
+	ck_assert_int_eq(imgfs_ctl_start(dev), -EADDRINUSE);
+	close(fd);
+}
+END_TEST
+
 static Suite *fuse_nodes_suite(void)
 {
 	Suite *s = suite_create("fuse_nodes");
@@ -691,6 +744,7 @@ static Suite *fuse_nodes_suite(void)
 	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_ctl_nodes);
+	tcase_add_test(tc, test_ctl_name_reused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("readdir");
 	tcase_set_timeout(tc, 300);

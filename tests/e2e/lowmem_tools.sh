@@ -15,7 +15,7 @@ e2e_init lowmem_tools.sh
 
 mnt=$W/mnt
 if [ "$SAN" = 1 ]; then
-	nfiles=150 dbsecs=10 dbmems=8M
+	nfiles=300 dbsecs=10 dbmems=8M
 else
 	nfiles=400 dbsecs=20 dbmems="4M 8M 16M"
 fi

@@ -9,7 +9,7 @@ PKGS=(
 	build-essential autoconf automake libtool pkg-config
 	libfuse3-dev fuse3 check libaio-dev
 	e2fsprogs fio fuse2fs
-	git python3 util-linux mount coreutils diffutils findutils tar
+	git python3 util-linux mount coreutils diffutils findutils tar dbench
 )
 
 missing=()

@@ -9,7 +9,8 @@
  * directories first takes the file system's s_rename_lock (so no other
  * rename changes the tree's shape), then the two directories ancestor
  * first (unrelated ones by address), then the inodes involved by address.
- * Moving a directory under itself is -EINVAL.
+ * Moving a directory under itself is -EINVAL.  ext2_getattr reads
+ * i_nlink and i_size without i_sem, so the stores here are WRITE_ONCE.
  *
  * Interface: ext2.h.
  */
@@ -186,7 +187,7 @@ static int __new_entry(struct inode *dir, const char *name, size_t len,
 		return err;
 	}
 	if (S_ISDIR(ne->mode)) {
-		dir->i_nlink++;
+		WRITE_ONCE(dir->i_nlink, dir->i_nlink + 1);
 		mark_inode_dirty(dir);
 	}
 	mark_inode_dirty(inode);
@@ -298,7 +299,7 @@ int ext2_link(struct inode *inode, struct inode *dir, const char *name, size_t l
 	}
 	err = ext2_add_link(dir, name, len, inode);
 	if (!err) {
-		inode->i_nlink++;
+		WRITE_ONCE(inode->i_nlink, inode->i_nlink + 1);
 		ext2_inode_set_time(inode, EXT2_T_C);
 		mark_inode_dirty(inode);
 	}
@@ -318,13 +319,13 @@ static int __remove(struct inode *dir, const char *name, size_t len, struct inod
 	if (err)
 		return err;
 	if (S_ISDIR(inode->i_mode)) {
-		inode->i_nlink = 0;
-		inode->i_size = 0;
+		WRITE_ONCE(inode->i_nlink, 0);
+		WRITE_ONCE(inode->i_size, 0);
 		if (dir->i_nlink > 1)
-			dir->i_nlink--;
+			WRITE_ONCE(dir->i_nlink, dir->i_nlink - 1);
 		mark_inode_dirty(dir);
 	} else if (inode->i_nlink) {
-		inode->i_nlink--;
+		WRITE_ONCE(inode->i_nlink, inode->i_nlink - 1);
 	}
 	ext2_inode_set_time(inode, EXT2_T_C);
 	mark_inode_dirty(inode);
@@ -444,8 +445,8 @@ static int move_dir(struct inode *dir, struct inode *from, struct inode *to)
 	err = ext2_set_dotdot(dir, to);
 	if (err)
 		return err;
-	from->i_nlink--;
-	to->i_nlink++;
+	WRITE_ONCE(from->i_nlink, from->i_nlink - 1);
+	WRITE_ONCE(to->i_nlink, to->i_nlink + 1);
 	mark_inode_dirty(from);
 	mark_inode_dirty(to);
 	return 0;
@@ -495,11 +496,11 @@ static int do_rename(struct rename_ctx *rc)
 		if (err)
 			return err;
 		if (is_dir) {
-			rc->new->i_nlink = 0;
-			rc->new->i_size = 0;
-			rc->new_dir->i_nlink--;
+			WRITE_ONCE(rc->new->i_nlink, 0);
+			WRITE_ONCE(rc->new->i_size, 0);
+			WRITE_ONCE(rc->new_dir->i_nlink, rc->new_dir->i_nlink - 1);
 		} else {
-			rc->new->i_nlink--;
+			WRITE_ONCE(rc->new->i_nlink, rc->new->i_nlink - 1);
 		}
 		ext2_inode_set_time(rc->new, EXT2_T_C);
 		mark_inode_dirty(rc->new);

@@ -699,6 +699,72 @@ START_TEST(test_icache_prune)
 }
 END_TEST
 
+/*
+ * stat while the link counts change: ext2_getattr reads i_nlink and
+ * i_size without i_sem (the kernel asks for attributes while another
+ * request of the same mount mkdirs, links or renames), so every writer of
+ * them stores with WRITE_ONCE, or TSan reports a data race.  The counts
+ * seen stay within what the changes allow, and end where they began.
+ */
+struct nlinker {
+	struct inode *d, *e, *file;
+	int iters, errors;
+	int done;
+};
+
+static void *nlinker_main(void *arg)
+{
+	struct nlinker *n = arg;
+	struct inode *c;
+	int i;
+
+	for (i = 0; i < n->iters; i++) {
+		if (ext2_mkdir(n->d, "c", 1, 0755, 0, 0, &c))
+			n->errors++;
+		else
+			iput(c);
+		if (ext2_rename(n->d, "c", 1, n->e, "c", 1, 0))	/* move_dir */
+			n->errors++;
+		if (ext2_rmdir(n->e, "c", 1))
+			n->errors++;
+		if (ext2_link(n->file, n->d, "l", 1) || ext2_unlink(n->d, "l", 1))
+			n->errors++;
+	}
+	__atomic_store_n(&n->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(test_stat_nlink_threads)
+{
+	struct fixture f;
+	struct nlinker n;
+	struct stat st;
+	pthread_t th;
+
+	setup(&f, 0, 0, 16384);
+	n = (struct nlinker){ .d = mkdir_(f.root, "d"), .e = mkdir_(f.root, "e"),
+			      .file = create(f.root, "file"), .iters = 300 };
+	ck_assert_int_eq(pthread_create(&th, NULL, nlinker_main, &n), 0);
+	while (!__atomic_load_n(&n.done, __ATOMIC_ACQUIRE)) {
+		ext2_getattr(n.d, &st);
+		ck_assert_uint_le(st.st_nlink - 2, 1);
+		ext2_getattr(n.e, &st);
+		ck_assert_uint_le(st.st_nlink - 2, 1);
+		ext2_getattr(n.file, &st);
+		ck_assert_uint_le(st.st_nlink - 1, 1);
+	}
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(n.errors, 0);
+	ck_assert_uint_eq(n.d->i_nlink, 2);
+	ck_assert_uint_eq(n.e->i_nlink, 2);
+	ck_assert_uint_eq(n.file->i_nlink, 1);
+	iput(n.d);
+	iput(n.e);
+	iput(n.file);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *ext2_write_suite(void)
 {
 	Suite *s = suite_create("ext2_write");
@@ -712,6 +778,7 @@ static Suite *ext2_write_suite(void)
 	tcase_add_loop_test(tc, test_threads, 0, 6);
 	tcase_add_loop_test(tc, test_rename_threads, 0, 3);
 	tcase_add_test(tc, test_icache_prune);
+	tcase_add_test(tc, test_stat_nlink_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }

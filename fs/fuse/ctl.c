@@ -44,6 +44,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "blockdev/blkdev.h"
+#include "fs/fuse/ctl_addr.h"
 #include "fs/fuse/fuse_i.h"
 #include "fs/inode.h"
 #include "vm/seq_buf.h"
@@ -65,11 +66,6 @@ static pthread_t ctl_thread;
  * imgfs_ctl_stop joined it) imgfs_ctl_report's. */
 static int ctl_waiters[CTL_MAX_WAITERS];
 static int nr_waiters;
-
-int imgfs_ctl_name(dev_t dev, char *buf, size_t size)
-{
-	return snprintf(buf, size, "imgfs-%u:%u", major(dev), minor(dev));
-}
 
 static unsigned long permille(unsigned long part, unsigned long whole)
 {
@@ -306,14 +302,11 @@ int imgfs_ctl_start(dev_t dev)
 	struct sockaddr_un addr;
 	sigset_t all, old;
 	socklen_t alen;
-	int n, err;
+	int err;
 
 	ctl_faults_allowed = getenv("IMGFS_FAULT_INJECTION") &&
 			     !strcmp(getenv("IMGFS_FAULT_INJECTION"), "1");
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	n = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
-	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	alen = imgfs_ctl_addr(dev, &addr);
 	ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ctl_fd < 0)
 		return -errno;

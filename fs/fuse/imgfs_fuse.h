@@ -46,9 +46,7 @@ extern const size_t imgfs_ll_ops_size;
 
 /* ---- the statistics channel (fs/fuse/ctl.c) ------------------------------ */
 
-/* "imgfs-MAJOR:MINOR": the abstract socket name (without the leading NUL)
- * of the mount whose st_dev is dev.  Returns its length. */
-int imgfs_ctl_name(dev_t dev, char *buf, size_t size);
+/* The socket's address: fs/fuse/ctl_addr.h. */
 
 /* Bind the socket for a mount of device dev and start the server thread.
  * 0 or -errno (-EADDRINUSE: another server has that name). */

@@ -15,6 +15,9 @@
 #                           the script's last word (exit status)
 #   e2e_listing DIR         find's view of a tree (type, mode, owner, links,
 #                           size, mtime to the second, target), sorted
+#   e2e_high_orders MNT     blocks past order 0 without a fallback so far
+#   e2e_lowmem_finish MNT IMG MEM   unmount, no error in the daemon's
+#                           log, e2fsck -fn, remove the image
 #   e2e_kernel_check IMG LISTING   the kernel's ext2 (loop, read-only)
 #                           shows LISTING; skipped without loop devices
 #   e2e_sanitizer_reports   fail on (and show) any sanitizer report written
@@ -310,6 +313,29 @@ e2e_kernel_check() {
 		head -40 "$W/kernel.diff" >&2
 		fail "the kernel's ext2 sees another tree in $img"
 	fi
+}
+
+# e2e_high_orders MNT: blocks past order 0 the daemon on MNT handed out
+# since mount, less those for callers with a fallback
+# (pgalloc_order_fallback): what must not grow on a user's path.
+e2e_high_orders() {
+	"$IMGFSCTL" "$1" vmstat | awk '
+		$1 ~ /^pgalloc_order_[1-9]$/ { n += $2 }
+		$1 == "pgalloc_order_fallback" { n -= $2 }
+		END { print n }'
+}
+
+# e2e_lowmem_finish MNT IMG MEM: unmount a small-arena mount, fail if its
+# daemon logged an error, e2fsck -fn the image and remove it.
+e2e_lowmem_finish() {
+	local mnt=$1 img=$2 mem=$3 log=${E2E_LOG[$1]}
+
+	e2e_umount "$mnt"
+	if grep -i -e error -e 'cannot' "$log" >&2; then
+		fail "mem=$mem: the daemon logged errors"
+	fi
+	e2e_fsck "$img"
+	rm -f "$img"
 }
 
 # A tree with every kind of file: e2e_make_tree DIR

@@ -125,15 +125,6 @@ for i in range(200):
 PY
 }
 
-# Blocks past order 0 handed out since mount, but for callers with a
-# fallback (pgalloc_order_fallback).
-high_orders() {
-	"$IMGFSCTL" "$mnt" vmstat | awk '
-		$1 ~ /^pgalloc_order_[1-9]$/ { n += $2 }
-		$1 == "pgalloc_order_fallback" { n -= $2 }
-		END { print n }'
-}
-
 ops=$([ "$SAN" = 1 ] && echo 1500 || echo 3000)
 seed=${LOWMEM_SEED:-$RANDOM}
 echo "xattr mix: $ops operations, LOWMEM_SEED=$seed"
@@ -144,20 +135,14 @@ for mem in 4M 8M 16M; do
 	e2e_image "$img" 512M "" -b 4096
 	e2e_mount "$img" "$mnt" -o mem=$mem
 	echo "--- mem=$mem"
-	high0=$(high_orders)
+	high0=$(e2e_high_orders "$mnt")
 	[ $mem = 4M ] && icache_shrinks
 	[ $mem = 4M ] && unlinked_live_on
 	copy_round
 	xattr_mix "$ops" "$seed"
-	high=$(high_orders)
+	high=$(e2e_high_orders "$mnt")
 	[ "$high" = "$high0" ] || fail "mem=$mem: $((high - high0)) blocks past order 0 without a fallback"
 	"$IMGFSCTL" "$mnt" vmstat | grep -E '^(pgscan|pgsteal|allocstall|pgalloc_fail|fuse_nodes|nr_inodes|pgalloc_order_[0-9]) '
-	log=${E2E_LOG[$mnt]}
-	e2e_umount "$mnt"
-	if grep -i -e error -e 'cannot' "$log" >&2; then
-		fail "mem=$mem: the daemon logged errors"
-	fi
-	e2e_fsck "$img"
-	rm -f "$img"
+	e2e_lowmem_finish "$mnt" "$img" "$mem"
 done
 e2e_finish

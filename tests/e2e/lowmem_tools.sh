@@ -26,15 +26,6 @@ vmstat() {
 	"$IMGFSCTL" "$mnt" vmstat
 }
 
-# Blocks past order 0 handed out since mount, but for callers with a
-# fallback (pgalloc_order_fallback).
-high_orders() {
-	vmstat | awk '
-		$1 ~ /^pgalloc_order_[1-9]$/ { n += $2 }
-		$1 == "pgalloc_order_fallback" { n -= $2 }
-		END { print n }'
-}
-
 # git_round: init, add $nfiles files, commit, a branch that changes and
 # removes files, checkout back and forth, gc, fsck --strict.  Every git
 # command must succeed and say nothing on stderr.
@@ -114,7 +105,7 @@ for mem in ${LOWMEM_TOOLS_MEMS:-4M 8M 16M}; do
 	e2e_image "$img" 512M "" -b 4096
 	e2e_mount "$img" "$mnt" -o mem=$mem
 	echo "--- mem=$mem"
-	high0=$(high_orders)
+	high0=$(e2e_high_orders "$mnt")
 	git_round
 	case " $dbmems " in *" $mem "*) dbench_round "$dbsecs" ;; esac
 	if [ $mem = 8M ]; then
@@ -122,15 +113,9 @@ for mem in ${LOWMEM_TOOLS_MEMS:-4M 8M 16M}; do
 		FSX_OPS=$ops "$FSX" -P "$mnt" || fail "fsx at mem=$mem"
 		NSX_OPS=$ops "$NSX" "$mnt" || fail "nsx at mem=$mem"
 	fi
-	high=$(high_orders)
+	high=$(e2e_high_orders "$mnt")
 	[ "$high" = "$high0" ] || fail "mem=$mem: $((high - high0)) blocks past order 0 without a fallback"
 	vmstat | grep -E '^(pgscan|pgsteal|allocstall|pgalloc_fail|pgalloc_order_[0-9]|pgalloc_order_fallback) '
-	log=${E2E_LOG[$mnt]}
-	e2e_umount "$mnt"
-	if grep -i -e error -e 'cannot' "$log" >&2; then
-		fail "mem=$mem: the daemon logged errors"
-	fi
-	e2e_fsck "$img"
-	rm -f "$img"
+	e2e_lowmem_finish "$mnt" "$img" "$mem"
 done
 e2e_finish

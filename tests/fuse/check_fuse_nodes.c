@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "fs/fuse/ctl_addr.h"
 #include "fs/fuse/imgfs_fuse.h"
 #include "tests/fuse/fuse_test.h"
 
@@ -637,12 +638,9 @@ static void ctl_request(dev_t dev, const char *cmd, char *buf, size_t size)
 	struct sockaddr_un addr;
 	socklen_t alen;
 	ssize_t n, len = 0;
-	int fd, nl;
+	int fd;
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	nl = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
-	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)nl);
+	alen = imgfs_ctl_addr(dev, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, alen), 0);
@@ -684,12 +682,9 @@ static int hold_ctl_name(dev_t dev)
 {
 	struct sockaddr_un addr;
 	socklen_t alen;
-	int fd, n;
+	int fd;
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	n = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
-	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	alen = imgfs_ctl_addr(dev, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, alen), 0);

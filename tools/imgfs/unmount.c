@@ -33,6 +33,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "fs/fuse/ctl_addr.h"
 #include "fs/fuse/imgfs_fuse.h"
 #include "tools/imgfs/imgfs.h"
 
@@ -76,10 +77,7 @@ static int ctl_connect(dev_t dev)
 	socklen_t alen;
 	int fd, n;
 
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	n = imgfs_ctl_name(dev, addr.sun_path + 1, sizeof(addr.sun_path) - 1);
-	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	alen = imgfs_ctl_addr(dev, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -4,7 +4,7 @@
  * Prints the live statistics of the imgfs daemon serving MOUNTPOINT, in
  * the formats of the kernel's /proc files.  The daemon listens on the
  * abstract unix socket "\0imgfs-MAJOR:MINOR" named after the mount's
- * st_dev (fs/fuse/ctl.c), so nothing is looked up inside the image.
+ * st_dev (fs/fuse/ctl_addr.h), so nothing is looked up inside the image.
  * "pid" prints the daemon's process id.  To unmount and wait until the
  * image is final, use imgfs -u MOUNTPOINT (it asks the same socket).
  *
@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fs/fuse/ctl_addr.h"
 
 static const char usage[] =
 	"usage: imgfsctl MOUNTPOINT meminfo|buddyinfo|zoneinfo|slabinfo|vmstat|pid\n"
@@ -33,17 +34,13 @@ static int connect_mount(const char *mnt)
 	struct sockaddr_un addr;
 	struct stat st;
 	socklen_t alen;
-	int fd, n;
+	int fd;
 
 	if (stat(mnt, &st)) {
 		fprintf(stderr, "imgfsctl: %s: %s\n", mnt, strerror(errno));
 		return -1;
 	}
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "imgfs-%u:%u",
-		     major(st.st_dev), minor(st.st_dev));
-	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	alen = imgfs_ctl_addr(st.st_dev, &addr);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, "imgfsctl: socket: %s\n", strerror(errno));

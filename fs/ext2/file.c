@@ -353,7 +353,10 @@ static int punch_hole(struct inode *inode, loff_t off, loff_t len)
 		return zero_range(inode, off, (size_t)(end - off));
 	}
 	err = zero_range(inode, off, (size_t)(first - off));
-	if (!err && end < inode->i_size)
+	/* The partial block at the end of the hole, also where the hole
+	 * reaches the end of file: that block is kept, so its part of the
+	 * hole must read as zeros. */
+	if (!err && end > last)
 		err = zero_range(inode, last, (size_t)(end - last));
 	if (err)
 		return err;

@@ -47,8 +47,6 @@
 #define UBUF_HALF	(1UL << 20)
 #define UBUF_SIZE	(2 * UBUF_HALF)
 
-#define EXT2_MAX_BLOCK_SIZE_FUSE	65536
-
 /*
  * An open file (the kernel's struct file: one per open(2), shared by
  * dup()s).  wb_err is its sample of the mapping's write-back errors
@@ -761,43 +759,16 @@ static void imgfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	reply_err(req, err);
 }
 
-/*
- * Work-around (fs/ext2/file.c punch_hole, issue 5): a hole punched up to
- * or past the end of file leaves the partial block at the end of file
- * unzeroed.  Zero that tail here, by writing zeros, before ext2 frees
- * the whole blocks.  0 or -errno.
- */
-static int punch_tail(struct inode *inode, loff_t off, loff_t len)
-{
-	static const char zeros[EXT2_MAX_BLOCK_SIZE_FUSE];
-	loff_t size = READ_ONCE(inode->i_size);
-	loff_t bs = (loff_t)inode->i_sb->s_blocksize, from = size & ~(bs - 1);
-	ssize_t n;
-
-	if (off + len < size || !(size & (bs - 1)) || bs > (loff_t)sizeof(zeros))
-		return 0;
-	if (from < off)
-		from = off;
-	if (from >= size)
-		return 0;
-	n = ext2_file_write(inode, zeros, (size_t)(size - from), from);
-	return n < 0 ? (int)n : 0;
-}
-
 static void imgfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 			    off_t length, struct fuse_file_info *fi)
 {
 	struct inode *inode = req_inode(req, ino);
-	int err = 0;
+	int err;
 
 	(void)fi;
 	if (!inode)
 		return;
-	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_KEEP_SIZE) && S_ISREG(inode->i_mode) &&
-	    offset >= 0 && length > 0 && !rdonly())
-		err = punch_tail(inode, offset, length);
-	if (!err)
-		err = ext2_fallocate(inode, mode, offset, length);
+	err = ext2_fallocate(inode, mode, offset, length);
 	iput(inode);
 	reply_err(req, err);
 }

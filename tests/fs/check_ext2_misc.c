@@ -361,6 +361,71 @@ START_TEST(test_fallocate)
 }
 END_TEST
 
+/* a: n bytes of c from 0. */
+static void fill_with(struct inode *a, char c, size_t n)
+{
+	static char buf[3 * 4096 + 100];
+
+	ck_assert_uint_le(n, sizeof(buf));
+	memset(buf, c, n);
+	ck_assert_int_eq(ext2_file_write(a, buf, n, 0), (ssize_t)n);
+}
+
+/* a's bytes [from, to) are c, read back after dropping nothing. */
+static void expect_bytes(struct inode *a, loff_t from, loff_t to, char c)
+{
+	static char buf[3 * 4096 + 100];
+	loff_t i;
+
+	ck_assert_int_eq(ext2_file_read(a, NULL, buf, (size_t)(to - from), from), to - from);
+	for (i = 0; i < to - from; i++)
+		ck_assert_msg(buf[i] == c, "byte %lld is %d, not %d", (long long)(from + i),
+			      buf[i], c);
+}
+
+/*
+ * A hole punched up to or past the end of file zeroes the partial block
+ * at the end too (its whole blocks are freed); the size stays.
+ */
+START_TEST(test_punch_to_eof)
+{
+	struct fixture f;
+	struct inode *a;
+	struct stat st;
+	unsigned int bs = block_sizes[_i];
+	loff_t size = 3LL * bs + 100;
+
+	setup(&f, 1, bs, 0);
+	mount_fx(&f, 0);
+	a = create(f.root, "a");
+	/* past the end */
+	fill_with(a, 'y', (size_t)size);
+	ck_assert_int_eq(ext2_fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					bs / 2, 10LL * bs), 0);
+	ext2_getattr(a, &st);
+	ck_assert_int_eq(st.st_size, size);
+	expect_bytes(a, 0, bs / 2, 'y');
+	expect_bytes(a, bs / 2, size, 0);
+	/* exactly to the end, from inside a block */
+	fill_with(a, 'z', (size_t)size);
+	ck_assert_int_eq(ext2_fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					bs + 1, size - bs - 1), 0);
+	expect_bytes(a, 0, bs + 1, 'z');
+	expect_bytes(a, bs + 1, size, 0);
+	ck_assert_int_eq(ext2_fsync(a, 0), 0);
+	iput(a);
+	umount_fx(&f);
+	/* and on the image, after the page cache is gone */
+	mount_fx(&f, 0);
+	ck_assert_int_eq(ext2_lookup(f.root, "a", 1, &a), 0);
+	expect_bytes(a, 0, bs + 1, 'z');
+	expect_bytes(a, bs + 1, size, 0);
+	iput(a);
+	umount_fx(&f);
+	teardown(&f, 1);
+}
+END_TEST
+
 /* ---- corrupt images -------------------------------------------------------- */
 
 static unsigned long bmap(const char *img, const char *path, unsigned long blk)
@@ -630,6 +695,7 @@ static Suite *ext2_misc_suite(void)
 	tcase_add_loop_test(tc, test_dir_index, 0, 3);
 	tcase_add_loop_test(tc, test_times, 0, 2);
 	tcase_add_loop_test(tc, test_fallocate, 0, 3);
+	tcase_add_loop_test(tc, test_punch_to_eof, 0, 3);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corrupt");
 	tcase_set_timeout(tc, 300);

@@ -28,7 +28,7 @@
 #ifndef IMGFS_BLOCKDEV_BLKDEV_H
 #define IMGFS_BLOCKDEV_BLKDEV_H
 
-#include "blockdev/buffer_head.h"
+#include "vm/buffer_head.h"
 
 /* What the device's "DMA engine" can address (DESIGN: dma_reach=). */
 enum dma_reach {

@@ -107,6 +107,21 @@ struct inode {
 	struct address_space i_data;	/* the file's pages */
 };
 
+/*
+ * i_size: written under i_sem, read without it (getattr, read, seek), as
+ * the kernel's i_size_read/i_size_write on 64-bit: a whole-word access,
+ * never torn, and no data race in C11's terms.
+ */
+static inline loff_t i_size_read(const struct inode *inode)
+{
+	return READ_ONCE(inode->i_size);
+}
+
+static inline void i_size_write(struct inode *inode, loff_t size)
+{
+	WRITE_ONCE(inode->i_size, size);
+}
+
 int inode_cache_init(void);
 void inode_cache_exit(void);	/* when the last super block is gone */
 

@@ -31,7 +31,7 @@
 #ifndef IMGFS_VM_BOUNCE_H
 #define IMGFS_VM_BOUNCE_H
 
-#include "blockdev/buffer_head.h"
+#include "vm/buffer_head.h"
 
 struct seq_buf;
 

@@ -4,7 +4,7 @@
  *
  * It lives in vm/ because the bounce path (vm/bounce.c) allocates buffer
  * heads below the buffer cache, and the emergency pool is filled from it
- * at boot.  Interface (blockdev/buffer_head.h): buffer_head_init() and
+ * at boot.  Interface (vm/buffer_head.h): buffer_head_init() and
  * buffer_head_exit() from vm_init()/vm_exit(); alloc_buffer_head() and
  * free_buffer_head() from anyone.
  *
@@ -12,7 +12,7 @@
  * before any other thread runs and read-only afterwards.
  */
 #include <string.h>
-#include "blockdev/buffer_head.h"
+#include "vm/buffer_head.h"
 #include "vm/slab.h"
 
 static kmem_cache_t *bh_cachep;

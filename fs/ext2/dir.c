@@ -251,7 +251,7 @@ static int append_block(struct inode *dir, const char *name, size_t len,
 	unlock_buffer(bh);
 	mark_buffer_dirty(bh);
 	brelse(bh);
-	dir->i_size = (loff_t)(n + 1) * (loff_t)bs;
+	i_size_write(dir, (loff_t)(n + 1) * (loff_t)bs);
 	return 0;
 }
 
@@ -414,7 +414,7 @@ int ext2_make_empty(struct inode *inode, struct inode *parent)
 	unlock_buffer(bh);
 	mark_buffer_dirty(bh);
 	brelse(bh);
-	inode->i_size = (loff_t)bs;
+	i_size_write(inode, (loff_t)bs);
 	mark_inode_dirty(inode);
 	return 0;
 }

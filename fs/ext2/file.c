@@ -30,7 +30,7 @@ void ext2_getattr(struct inode *inode, struct stat *st)
 	st->st_uid = READ_ONCE(inode->i_uid);
 	st->st_gid = READ_ONCE(inode->i_gid);
 	st->st_rdev = inode->i_rdev;
-	st->st_size = READ_ONCE(inode->i_size);
+	st->st_size = i_size_read(inode);
 	st->st_blksize = (blksize_t)inode->i_sb->s_blocksize;
 	st->st_blocks = (blkcnt_t)READ_ONCE(inode->i_blocks);
 	pthread_mutex_lock(&inode->i_sem);
@@ -55,7 +55,7 @@ ssize_t ext2_file_read(struct inode *inode, struct file_ra_state *ra, char *buf,
 		file_ra_state_init(&local);
 		ra = &local;
 	}
-	return generic_file_read(&inode->i_data, ra, buf, len, pos, READ_ONCE(inode->i_size));
+	return generic_file_read(&inode->i_data, ra, buf, len, pos, i_size_read(inode));
 }
 
 /* Caller holds i_sem: clip a write at the format's limit. */
@@ -121,11 +121,11 @@ static int __setsize(struct inode *inode, loff_t size)
 		err = block_truncate_page(&inode->i_data, size, ext2_get_block);
 		if (err)
 			return err;
-		inode->i_size = size;
+		i_size_write(inode, size);
 		truncate_inode_pages(&inode->i_data, size);
 		err = ext2_truncate_blocks(inode, size);
 	}
-	inode->i_size = size;
+	i_size_write(inode, size);
 	ext2_inode_set_time(inode, EXT2_T_M | EXT2_T_C);
 	mark_inode_dirty(inode);
 	return err;
@@ -391,7 +391,7 @@ static int fill_holes(struct inode *inode, loff_t off, loff_t end)
 			return err;
 	}
 	if (inode->i_size > (end > size ? end : size))	/* whole blocks were written */
-		inode->i_size = end > size ? end : size;
+		i_size_write(inode, end > size ? end : size);
 	return 0;
 }
 
@@ -421,7 +421,7 @@ int ext2_fallocate(struct inode *inode, int mode, loff_t off, loff_t len)
 
 		err = fill_holes(inode, off, off + len);
 		if (!err && off + len > inode->i_size)
-			inode->i_size = off + len;
+			i_size_write(inode, off + len);
 		/* Failed part way: the blocks it placed past the old end go
 		 * again (those filling holes inside it read as before). */
 		if (err && inode->i_size > old)
@@ -440,7 +440,7 @@ int ext2_fallocate(struct inode *inode, int mode, loff_t off, loff_t len)
 loff_t ext2_seek_data(struct inode *inode, loff_t off, int whence)
 {
 	unsigned int bits = inode->i_sb->s_blocksize_bits;
-	loff_t size = READ_ONCE(inode->i_size);
+	loff_t size = i_size_read(inode);
 	unsigned long b, last;
 
 	if (whence != SEEK_DATA && whence != SEEK_HOLE)

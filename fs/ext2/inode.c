@@ -863,7 +863,7 @@ void ext2_delete_inode(struct inode *inode)
 
 	truncate_inode_pages(&inode->i_data, 0);
 	ei->i_dtime = (uint32_t)fs_current_time(inode->i_sb).tv_sec;
-	inode->i_size = 0;
+	i_size_write(inode, 0);
 	if (has_blocks(inode))
 		ext2_truncate_blocks(inode, 0);
 	ext2_xattr_delete_inode(inode);
@@ -885,7 +885,7 @@ void ext2_free_unlinked_data(struct inode *inode)
 	pthread_mutex_lock(&inode->i_sem);
 	if (!inode->i_nlink) {
 		truncate_inode_pages(&inode->i_data, 0);
-		inode->i_size = 0;
+		i_size_write(inode, 0);
 		ext2_truncate_blocks(inode, 0);
 		mark_inode_dirty(inode);
 	}
@@ -917,7 +917,7 @@ static int ext2_commit_write(struct page *page, unsigned int from, unsigned int 
 	int err = generic_commit_write(page, from, to);
 
 	if (!err && pos > inode->i_size) {
-		WRITE_ONCE(inode->i_size, pos);	/* ext2_getattr reads without i_sem */
+		i_size_write(inode, pos);	/* ext2_getattr reads without i_sem */
 		mark_inode_dirty(inode);
 	}
 	return err;

@@ -121,7 +121,7 @@ static int write_symlink(struct inode *inode, const char *target, size_t len)
 
 	if (len < sizeof(ei->i_data)) {		/* fast: in i_block */
 		memcpy(ei->i_data, target, len);
-		inode->i_size = (loff_t)len;
+		i_size_write(inode, (loff_t)len);
 		return 0;
 	}
 	bh = ext2_bread(inode, 0, 1, &err);
@@ -132,7 +132,7 @@ static int write_symlink(struct inode *inode, const char *target, size_t len)
 	unlock_buffer(bh);
 	mark_buffer_dirty(bh);
 	brelse(bh);
-	inode->i_size = (loff_t)len;
+	i_size_write(inode, (loff_t)len);
 	return 0;
 }
 
@@ -320,7 +320,7 @@ static int __remove(struct inode *dir, const char *name, size_t len, struct inod
 		return err;
 	if (S_ISDIR(inode->i_mode)) {
 		WRITE_ONCE(inode->i_nlink, 0);
-		WRITE_ONCE(inode->i_size, 0);
+		i_size_write(inode, 0);
 		if (dir->i_nlink > 1)
 			WRITE_ONCE(dir->i_nlink, dir->i_nlink - 1);
 		mark_inode_dirty(dir);
@@ -497,7 +497,7 @@ static int do_rename(struct rename_ctx *rc)
 			return err;
 		if (is_dir) {
 			WRITE_ONCE(rc->new->i_nlink, 0);
-			WRITE_ONCE(rc->new->i_size, 0);
+			i_size_write(rc->new, 0);
 			WRITE_ONCE(rc->new_dir->i_nlink, rc->new_dir->i_nlink - 1);
 		} else {
 			WRITE_ONCE(rc->new->i_nlink, rc->new->i_nlink - 1);

@@ -1,5 +1,11 @@
 /*
- * blockdev/buffer_head.h - the unit of block I/O (2.4 include/linux/fs.h).
+ * vm/buffer_head.h - the unit of block I/O (2.4 include/linux/fs.h).
+ *
+ * It lives with its lowest user: the buffer-head slab cache
+ * (vm/buffer_head.c) and the bounce path (vm/bounce.c, 2.4's
+ * mm/highmem.c) are in vm/, so the device layer and the buffer cache
+ * above it include it from here and no vm/ file includes a header of a
+ * layer above its own.
  *
  * A buffer_head describes one block of a device held in part of a page.
  * The device layer (blockdev/) reads and writes them; the buffer cache
@@ -20,8 +26,8 @@
  *   b_reqnext, b_rsector              the device's request queue while queued
  *   everything else                   the holder of BH_Lock
  */
-#ifndef IMGFS_BLOCKDEV_BUFFER_HEAD_H
-#define IMGFS_BLOCKDEV_BUFFER_HEAD_H
+#ifndef IMGFS_VM_BUFFER_HEAD_H
+#define IMGFS_VM_BUFFER_HEAD_H
 
 #include "vm/mm.h"
 

@@ -127,6 +127,20 @@ static struct inode *acked_file(struct fixture *f, const char *name, unsigned lo
 	return inode;
 }
 
+/* A mount with errors=errors and its file "f" acknowledged on the image,
+ * then opened (*wb_err) and rewritten in memory: dirty, not yet written. */
+static struct inode *rewritten_file(struct fixture *f, int errors, unsigned long *first,
+				    errseq_t *wb_err)
+{
+	struct inode *inode;
+
+	setup(f, errors);
+	inode = acked_file(f, "f", first);
+	*wb_err = filemap_sample_wb_err(&inode->i_data);
+	fill(inode, 'b');
+	return inode;
+}
+
 /* e2fsck -fy repairs (0: nothing to do, 1: fixed), then -fn is clean. */
 static void repair_then_clean(const char *img)
 {
@@ -214,10 +228,7 @@ START_TEST(test_short_write)
 	unsigned long first;
 	errseq_t a;
 
-	setup(&f, EXT2_ON_ERRORS_DEFAULT);
-	inode = acked_file(&f, "f", &first);
-	a = filemap_sample_wb_err(&inode->i_data);
-	fill(inode, 'b');
+	inode = rewritten_file(&f, EXT2_ON_ERRORS_DEFAULT, &first, &a);
 	ck_assert_int_eq(blkdev_fault_short(f.sb->s_bdev, WRITE, first * (BS / 512),
 					    NBLK * (BS / 512)), 0);
 	ck_assert_int_eq(ext2_fsync_file(inode, 0, &a), -EIO);
@@ -275,10 +286,7 @@ START_TEST(test_lasting_failure_remount_ro)
 	unsigned long first;
 	errseq_t a;
 
-	setup(&f, EXT2_ON_ERRORS_RO);
-	inode = acked_file(&f, "f", &first);
-	a = filemap_sample_wb_err(&inode->i_data);
-	fill(inode, 'b');
+	inode = rewritten_file(&f, EXT2_ON_ERRORS_RO, &first, &a);
 	fault(&f, WRITE, first, NBLK);
 	ck_assert_int_eq(ext2_fsync_file(inode, 0, &a), -EIO);
 	ck_assert_int_eq(ext2_read_only(f.sb), 0);

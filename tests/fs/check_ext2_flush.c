@@ -92,6 +92,17 @@ static struct inode *new_file(struct inode *dir, const char *name, const char *t
 	return inode;
 }
 
+/* The scenario under root: mkdir d d/e; echo a >d/f; echo b >g. */
+static void make_scenario(struct inode *root)
+{
+	struct inode *d = mkdir_(root, "d");
+
+	iput(mkdir_(d, "e"));
+	iput(new_file(d, "f", "a\n"));
+	iput(d);
+	iput(new_file(root, "g", "b\n"));
+}
+
 /* What debugfs, reading the image file, finds at path: 1 if it is a
  * file holding exactly want. */
 static int image_has(const char *img, const char *path, const char *want)
@@ -176,19 +187,12 @@ static long elapsed_ms(const struct timespec *t0)
 START_TEST(test_flusher_writes_metadata)
 {
 	struct fixture f;
-	struct inode *d, *e, *file;
 	struct timespec t0;
 
 	setup(&f, _i);
 	set_age(3600 * 1000, 50);
 	ck_assert_int_eq(flusher_start(), 0);
-	d = mkdir_(f.root, "d");
-	e = mkdir_(d, "e");
-	file = new_file(d, "f", "a\n");
-	iput(file);
-	iput(e);
-	iput(d);
-	iput(new_file(f.root, "g", "b\n"));
+	make_scenario(f.root);
 	writeback_run(0);
 	ck_assert(!image_has(f.img, "/d/f", "a\n"));	/* younger than the age */
 
@@ -210,18 +214,11 @@ END_TEST
 START_TEST(test_one_pass_after_age)
 {
 	struct fixture f;
-	struct inode *d, *e, *file;
 	struct timespec t0;
 
 	setup(&f, _i);
 	set_age(1000, 3600 * 1000);
-	d = mkdir_(f.root, "d");
-	e = mkdir_(d, "e");
-	file = new_file(d, "f", "a\n");
-	iput(file);
-	iput(e);
-	iput(d);
-	iput(new_file(f.root, "g", "b\n"));
+	make_scenario(f.root);
 	sleep_ms(1100);		/* everything above is older than the age */
 	writeback_run(0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
